@@ -1,0 +1,501 @@
+//! The documents of a registry. Every document carries `format` (the major version of the
+//! format it follows) and `kind`; readers ignore unknown fields and refuse a newer major
+//! version with a clear message.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::{Digest, Timestamp, to_canonical_vec};
+use crate::error::{ErrorKind, FormatError};
+use crate::names::{ArtifactPath, Key, ModelName};
+
+/// The major version of the format this crate reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Implemented by every top-level document type.
+pub trait Document: Serialize + DeserializeOwned {
+    /// The value of the document's `kind` field.
+    const KIND: &'static str;
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    format: u32,
+    kind: String,
+}
+
+/// Decode a document of type `T` from `bytes`, checking its format version and kind.
+/// `what` names the document in error messages (usually its key).
+pub fn decode<T: Document>(what: &str, bytes: &[u8]) -> Result<T, FormatError> {
+    let envelope: Envelope = serde_json::from_slice(bytes)
+        .map_err(|e| FormatError::document(what, format!("not a Shelf document: {e}")))?;
+    if envelope.format > FORMAT_VERSION {
+        return Err(FormatError::new(ErrorKind::UnsupportedFormat {
+            what: what.to_string(),
+            found: envelope.format,
+            supported: FORMAT_VERSION,
+        }));
+    }
+    if envelope.kind != T::KIND {
+        return Err(FormatError::document(
+            what,
+            format!("expected kind {:?}, found {:?}", T::KIND, envelope.kind),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| FormatError::document(what, e))
+}
+
+/// Encode a document to canonical JSON bytes.
+pub fn encode<T: Document>(doc: &T) -> Result<Vec<u8>, FormatError> {
+    to_canonical_vec(doc)
+}
+
+fn kind_of<T: Document>() -> String {
+    T::KIND.to_string()
+}
+
+/// Whether the store the registry lives on was shown to honour put-if-absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConditionalWrites {
+    /// `shelf init` probed the store: a second create of the same key was refused.
+    Verified,
+    /// The store ignores conditional writes and the registry was created with
+    /// `--single-writer`: only one writer at a time is safe.
+    SingleWriter,
+}
+
+/// `shelf.json`: the registry descriptor, written once by `shelf init`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistryDescriptor {
+    pub format: u32,
+    #[serde(default = "kind_of::<RegistryDescriptor>")]
+    pub kind: String,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    /// The tool that created it, e.g. `shelf 0.1.0`.
+    pub created_with: String,
+    pub conditional_writes: ConditionalWrites,
+}
+
+impl Document for RegistryDescriptor {
+    const KIND: &'static str = "registry";
+}
+
+/// One file of a version, stored at the blob key of its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub path: ArtifactPath,
+    pub size: u64,
+    pub digest: Digest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+}
+
+/// A param value: a string, a number or a boolean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Float(x) => write!(f, "{x}"),
+            ParamValue::String(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The full, immutable description of one version of a model. Its content id is the
+/// sha256 of its canonical JSON bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionManifest {
+    pub format: u32,
+    #[serde(default = "kind_of::<VersionManifest>")]
+    pub kind: String,
+    pub model: ModelName,
+    pub version: u64,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub artifacts: Vec<Artifact>,
+    #[serde(default)]
+    pub metrics: BTreeMap<Key, f64>,
+    #[serde(default)]
+    pub params: BTreeMap<Key, ParamValue>,
+    #[serde(default)]
+    pub labels: BTreeMap<Key, String>,
+}
+
+impl Document for VersionManifest {
+    const KIND: &'static str = "manifest";
+}
+
+impl VersionManifest {
+    /// The content id: sha256 of the canonical bytes.
+    pub fn content_id(&self) -> Result<Digest, FormatError> {
+        Ok(Digest::of(&encode(self)?))
+    }
+
+    /// Total size of the artifacts, in bytes.
+    pub fn total_size(&self) -> u64 {
+        self.artifacts.iter().map(|a| a.size).sum()
+    }
+}
+
+/// What happened, in one log entry. Tagged by `type`; readers skip types they don't know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Event {
+    /// A new version: the full manifest and its content id.
+    Register {
+        version: u64,
+        content_id: Digest,
+        manifest: VersionManifest,
+    },
+    /// An event type this build doesn't know (written by a newer tool). Never written.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Event {
+    /// The `type` of the event, as written.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::Register { .. } => "register",
+            Event::Unknown => "unknown",
+        }
+    }
+}
+
+/// `models/<model>/_log/<seq>.json`: one immutable entry of a model's append-only log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub format: u32,
+    #[serde(default = "kind_of::<LogEntry>")]
+    pub kind: String,
+    pub model: ModelName,
+    /// Position in the log, from 1, dense.
+    pub seq: u64,
+    /// sha256 of the exact bytes of entry `seq - 1`; `null` for entry 1.
+    pub prev: Option<Digest>,
+    pub time: Timestamp,
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Number of versions registered in this log up to and including this entry.
+    pub versions: u64,
+    pub event: Event,
+}
+
+impl Document for LogEntry {
+    const KIND: &'static str = "log-entry";
+}
+
+/// Where a derived document stands in a model's log: the last entry it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogHead {
+    pub seq: u64,
+    /// sha256 of that entry's exact bytes.
+    pub digest: Digest,
+}
+
+/// A version as listed in derived indexes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionSummary {
+    pub version: u64,
+    pub content_id: Digest,
+    /// The log entry that registered it.
+    pub seq: u64,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub metrics: BTreeMap<Key, f64>,
+    #[serde(default)]
+    pub labels: BTreeMap<Key, String>,
+    /// Number of artifacts.
+    pub artifacts: u64,
+    /// Total size of the artifacts, in bytes.
+    pub size: u64,
+}
+
+impl VersionSummary {
+    pub fn of(manifest: &VersionManifest, content_id: Digest, seq: u64) -> Self {
+        VersionSummary {
+            version: manifest.version,
+            content_id,
+            seq,
+            created_at: manifest.created_at,
+            created_by: manifest.created_by.clone(),
+            description: manifest.description.clone(),
+            metrics: manifest.metrics.clone(),
+            labels: manifest.labels.clone(),
+            artifacts: manifest.artifacts.len() as u64,
+            size: manifest.total_size(),
+        }
+    }
+}
+
+/// `models/<model>/_index.json`: derived state of one model, the replay of its log up to
+/// `head`. Readers catch up by reading log entries after `head`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelIndex {
+    pub format: u32,
+    #[serde(default = "kind_of::<ModelIndex>")]
+    pub kind: String,
+    pub model: ModelName,
+    /// The last log entry this index covers; `None` for a model with an empty log.
+    pub head: Option<LogHead>,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+    pub versions: Vec<VersionSummary>,
+}
+
+impl Document for ModelIndex {
+    const KIND: &'static str = "model-index";
+}
+
+/// One model in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogEntry {
+    pub head: LogHead,
+    pub versions: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub latest: Option<VersionSummary>,
+}
+
+/// `catalog/<generation>.json`: one immutable generation of the catalog of all models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub format: u32,
+    #[serde(default = "kind_of::<Catalog>")]
+    pub kind: String,
+    pub generation: u64,
+    pub updated_at: Timestamp,
+    pub models: BTreeMap<ModelName, CatalogEntry>,
+}
+
+impl Document for Catalog {
+    const KIND: &'static str = "catalog";
+}
+
+impl Catalog {
+    pub fn empty(generation: u64, updated_at: Timestamp) -> Self {
+        Catalog {
+            format: FORMAT_VERSION,
+            kind: kind_of::<Catalog>(),
+            generation,
+            updated_at,
+            models: BTreeMap::new(),
+        }
+    }
+
+    /// Merge `entry` for `model`: the entry covering the longer log wins, so merges commute
+    /// and a catalog never goes back in time for a model.
+    /// Returns true when the catalog changed.
+    pub fn merge(&mut self, model: &ModelName, entry: CatalogEntry) -> bool {
+        match self.models.get(model) {
+            Some(existing) if existing.head.seq >= entry.head.seq => false,
+            _ => {
+                self.models.insert(model.clone(), entry);
+                true
+            }
+        }
+    }
+}
+
+/// `catalog/head.json`: a hint naming a recent catalog generation. It may lag; readers
+/// probe the generations after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogHead {
+    pub format: u32,
+    #[serde(default = "kind_of::<CatalogHead>")]
+    pub kind: String,
+    pub generation: u64,
+}
+
+impl Document for CatalogHead {
+    const KIND: &'static str = "catalog-head";
+}
+
+impl CatalogHead {
+    pub fn new(generation: u64) -> Self {
+        CatalogHead {
+            format: FORMAT_VERSION,
+            kind: kind_of::<CatalogHead>(),
+            generation,
+        }
+    }
+}
+
+/// Constructors that fill `format` and `kind`.
+impl RegistryDescriptor {
+    pub fn new(
+        name: String,
+        created_at: Timestamp,
+        created_by: String,
+        created_with: String,
+        conditional_writes: ConditionalWrites,
+    ) -> Self {
+        RegistryDescriptor {
+            format: FORMAT_VERSION,
+            kind: kind_of::<RegistryDescriptor>(),
+            name,
+            created_at,
+            created_by,
+            created_with,
+            conditional_writes,
+        }
+    }
+}
+
+impl LogEntry {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        model: ModelName,
+        seq: u64,
+        prev: Option<Digest>,
+        time: Timestamp,
+        actor: String,
+        reason: Option<String>,
+        versions: u64,
+        event: Event,
+    ) -> Self {
+        LogEntry {
+            format: FORMAT_VERSION,
+            kind: kind_of::<LogEntry>(),
+            model,
+            seq,
+            prev,
+            time,
+            actor,
+            reason,
+            versions,
+            event,
+        }
+    }
+}
+
+impl ModelIndex {
+    pub fn empty(model: ModelName) -> Self {
+        ModelIndex {
+            format: FORMAT_VERSION,
+            kind: kind_of::<ModelIndex>(),
+            model,
+            head: None,
+            created_at: None,
+            updated_at: None,
+            versions: Vec::new(),
+        }
+    }
+}
+
+/// Fill `format` and `kind` of a new manifest.
+pub fn manifest_kind() -> String {
+    kind_of::<VersionManifest>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> VersionManifest {
+        VersionManifest {
+            format: FORMAT_VERSION,
+            kind: manifest_kind(),
+            model: ModelName::new("fraud").unwrap(),
+            version: 1,
+            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            created_by: "ci".into(),
+            description: "first".into(),
+            artifacts: vec![Artifact {
+                path: ArtifactPath::new("model.onnx").unwrap(),
+                size: 3,
+                digest: Digest::of(b"abc"),
+                media_type: None,
+            }],
+            metrics: [(Key::new("f1").unwrap(), 0.9)].into(),
+            params: [(Key::new("lr").unwrap(), ParamValue::String("0.01".into()))].into(),
+            labels: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn round_trip_is_canonical_and_stable() {
+        let m = manifest();
+        let bytes = encode(&m).unwrap();
+        let back: VersionManifest = decode("m", &bytes).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(encode(&back).unwrap(), bytes);
+        assert_eq!(m.content_id().unwrap(), Digest::of(&bytes));
+    }
+
+    #[test]
+    fn readers_ignore_unknown_fields_and_refuse_newer_major() {
+        let mut v = serde_json::to_value(manifest()).unwrap();
+        v["future_field"] = serde_json::json!({"x": 1});
+        let bytes = serde_json::to_vec(&v).unwrap();
+        assert!(decode::<VersionManifest>("m", &bytes).is_ok());
+        v["format"] = 2.into();
+        let err = decode::<VersionManifest>("m", &serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(err.is_unsupported_format(), "{err}");
+        assert!(err.to_string().contains("format version 2"), "{err}");
+    }
+
+    #[test]
+    fn wrong_kind_and_garbage_are_errors_naming_the_document() {
+        let bytes = encode(&CatalogHead::new(3)).unwrap();
+        let err = decode::<VersionManifest>("models/x/_versions/1.json", &bytes).unwrap_err();
+        assert!(err.to_string().contains("models/x/_versions/1.json"));
+        let err = decode::<VersionManifest>("k", b"{\"format\":1,").unwrap_err();
+        assert!(err.to_string().contains("not a Shelf document"));
+    }
+
+    #[test]
+    fn unknown_event_types_are_skipped_not_fatal() {
+        let entry = serde_json::json!({
+            "format": 1, "kind": "log-entry", "model": "fraud", "seq": 2,
+            "prev": Digest::of(b"1").to_string(), "time": "2026-11-01T00:00:00.000Z",
+            "actor": "ci", "versions": 1,
+            "event": {"type": "alias-set", "alias": "production", "version": 1}
+        });
+        let e: LogEntry = decode("k", &serde_json::to_vec(&entry).unwrap()).unwrap();
+        assert_eq!(e.event, Event::Unknown);
+    }
+
+    #[test]
+    fn catalog_merge_keeps_the_longer_log() {
+        let t: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+        let m = ModelName::new("fraud").unwrap();
+        let entry = |seq| CatalogEntry {
+            head: LogHead {
+                seq,
+                digest: Digest::of(&seq.to_le_bytes()),
+            },
+            versions: seq,
+            created_at: t,
+            updated_at: t,
+            latest: None,
+        };
+        let mut c = Catalog::empty(1, t);
+        assert!(c.merge(&m, entry(3)));
+        assert!(!c.merge(&m, entry(2)));
+        assert_eq!(c.models[&m].head.seq, 3);
+        assert!(c.merge(&m, entry(4)));
+    }
+}

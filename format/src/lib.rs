@@ -1,0 +1,24 @@
+//! The Shelf bucket format: the documents a registry holds, their canonical JSON and
+//! hashes, validated names and references, and the key layout.
+//!
+//! No I/O: this crate builds for `wasm32-unknown-unknown` and is shared by the indexer and
+//! the web app. `docs/format.md` is the normative spec; this crate implements it.
+
+pub mod canonical;
+pub mod documents;
+pub mod error;
+pub mod keys;
+pub mod names;
+pub mod refs;
+pub mod replay;
+
+pub use canonical::{Digest, Timestamp, to_canonical_vec};
+pub use documents::{
+    Artifact, Catalog, CatalogEntry, CatalogHead, ConditionalWrites, Document, Event,
+    FORMAT_VERSION, LogEntry, LogHead, ModelIndex, ParamValue, RegistryDescriptor, VersionManifest,
+    VersionSummary, decode, encode,
+};
+pub use error::{ErrorKind, FormatError};
+pub use names::{ArtifactPath, Key, ModelName};
+pub use refs::{Reference, Selector};
+pub use replay::ReplayProblem;

@@ -1,0 +1,372 @@
+//! Validated names: model names, artifact paths, keys of metrics, params and labels.
+//!
+//! Each type validates on construction and on every deserialize (`try_from = "String"`),
+//! so a hand-edited document with a bad name is rejected with a message naming it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorKind, FormatError};
+
+/// Longest model name, in bytes.
+pub const MAX_MODEL_NAME: usize = 128;
+/// Longest segment of a model name, in bytes.
+pub const MAX_MODEL_SEGMENT: usize = 64;
+/// Longest artifact path, in bytes.
+pub const MAX_ARTIFACT_PATH: usize = 1024;
+/// Longest key of a metric, param or label, in bytes.
+pub const MAX_KEY: usize = 128;
+
+const MODEL_RULE: &str = "a model name is 1 to 128 characters: one name or `namespace/name`, each part 1 to 64 of lowercase a-z, 0-9, `.`, `_`, `-`, starting with a letter or digit, not ending with `.`, with no `..`";
+
+/// The name of a model: `fraud-detector` or `team/fraud-detector`.
+///
+/// Lowercase only, so that names never collide on case-insensitive file systems.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ModelName(String);
+
+impl ModelName {
+    /// Validate `value` as a model name.
+    pub fn new(value: impl Into<String>) -> Result<Self, FormatError> {
+        let value = value.into();
+        let err = |rule: &'static str| {
+            Err(FormatError::new(ErrorKind::ModelName {
+                value: value.clone(),
+                rule,
+            }))
+        };
+        if value.is_empty() {
+            return err("a model name must not be empty");
+        }
+        if value.len() > MAX_MODEL_NAME {
+            return err("a model name is at most 128 characters");
+        }
+        if value.contains("..") {
+            return err("a model name must not contain `..`");
+        }
+        let segments: Vec<&str> = value.split('/').collect();
+        if segments.len() > 2 {
+            return err("a model name has at most one `/` (one namespace level)");
+        }
+        for segment in &segments {
+            if segment.is_empty() {
+                return err(
+                    "a model name must not have an empty part (leading, trailing or double `/`)",
+                );
+            }
+            if segment.len() > MAX_MODEL_SEGMENT {
+                return err("each part of a model name is at most 64 characters");
+            }
+            if segment.chars().any(|c| c.is_ascii_uppercase()) {
+                return err(
+                    "a model name is lowercase (names must not collide on case-insensitive file systems)",
+                );
+            }
+            if !segment.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            }) {
+                return err(MODEL_RULE);
+            }
+            let first = segment.chars().next().unwrap_or('-');
+            if !(first.is_ascii_lowercase() || first.is_ascii_digit()) {
+                return err("each part of a model name starts with a letter or a digit");
+            }
+            if segment.ends_with('.') {
+                return err("a part of a model name must not end with `.`");
+            }
+        }
+        Ok(ModelName(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ModelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ModelName {
+    type Error = FormatError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        ModelName::new(value)
+    }
+}
+
+impl From<ModelName> for String {
+    fn from(value: ModelName) -> Self {
+        value.0
+    }
+}
+
+impl FromStr for ModelName {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ModelName::new(s)
+    }
+}
+
+/// The path of an artifact inside a version: relative, `/`-separated, e.g. `weights/model.onnx`.
+///
+/// Any Unicode text is allowed, spaces included, except control characters and `\`;
+/// no part may be empty, `.` or `..`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ArtifactPath(String);
+
+impl ArtifactPath {
+    pub fn new(value: impl Into<String>) -> Result<Self, FormatError> {
+        let value = value.into();
+        let err = |rule: &'static str| {
+            Err(FormatError::new(ErrorKind::ArtifactPath {
+                value: value.clone(),
+                rule,
+            }))
+        };
+        if value.is_empty() {
+            return err("an artifact path must not be empty");
+        }
+        if value.len() > MAX_ARTIFACT_PATH {
+            return err("an artifact path is at most 1024 bytes");
+        }
+        if value.starts_with('/') {
+            return err("an artifact path is relative (no leading `/`)");
+        }
+        if value.chars().any(|c| c.is_control()) {
+            return err("an artifact path must not contain control characters");
+        }
+        if value.contains('\\') {
+            return err("an artifact path uses `/` as separator and must not contain `\\`");
+        }
+        for segment in value.split('/') {
+            if segment.is_empty() {
+                return err("an artifact path must not have empty parts (trailing or double `/`)");
+            }
+            if segment == "." || segment == ".." {
+                return err("an artifact path must not have `.` or `..` parts");
+            }
+            if segment.len() > 255 {
+                return err("each part of an artifact path is at most 255 bytes");
+            }
+        }
+        Ok(ArtifactPath(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The parts of the path, in order.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+}
+
+impl fmt::Display for ArtifactPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ArtifactPath {
+    type Error = FormatError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        ArtifactPath::new(value)
+    }
+}
+
+impl From<ArtifactPath> for String {
+    fn from(value: ArtifactPath) -> Self {
+        value.0
+    }
+}
+
+/// The key of a metric, param or label: `f1`, `test.auc`, `learning_rate`, `team`.
+///
+/// 1 to 128 characters of ASCII letters, digits and `_ . - / :`, starting with a letter,
+/// a digit or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Key(String);
+
+impl Key {
+    pub fn new(value: impl Into<String>) -> Result<Self, FormatError> {
+        let value = value.into();
+        let err = |rule: &'static str| {
+            Err(FormatError::new(ErrorKind::Key {
+                value: value.clone(),
+                rule,
+            }))
+        };
+        if value.is_empty() {
+            return err("a key must not be empty");
+        }
+        if value.len() > MAX_KEY {
+            return err("a key is at most 128 characters");
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | ':'))
+        {
+            return err("a key is made of ASCII letters, digits and `_ . - / :`");
+        }
+        let first = value.chars().next().unwrap_or('-');
+        if !(first.is_ascii_alphanumeric() || first == '_') {
+            return err("a key starts with a letter, a digit or `_`");
+        }
+        Ok(Key(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Key {
+    type Error = FormatError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Key::new(value)
+    }
+}
+
+impl From<Key> for String {
+    fn from(value: Key) -> Self {
+        value.0
+    }
+}
+
+/// Check free text (a label value, an actor, a description) against its length and the
+/// rule that it holds no control characters other than newline and tab (for multi-line
+/// text).
+pub fn check_text(
+    what: &'static str,
+    value: &str,
+    max_bytes: usize,
+    multiline: bool,
+) -> Result<(), FormatError> {
+    let err = |rule: &'static str| {
+        Err(FormatError::new(ErrorKind::Value {
+            what,
+            value: value.to_string(),
+            rule,
+        }))
+    };
+    if value.len() > max_bytes {
+        return err("too long");
+    }
+    let bad = value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')));
+    if bad {
+        return err(if multiline {
+            "must not contain control characters other than newline and tab"
+        } else {
+            "must not contain control characters"
+        });
+    }
+    Ok(())
+}
+
+/// Check that a metric value is a finite number.
+pub fn check_metric_value(key: &Key, value: f64) -> Result<(), FormatError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(FormatError::new(ErrorKind::Value {
+            what: "metric value",
+            value: format!("{key}={value}"),
+            rule: "a metric value must be a finite number",
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names() {
+        for ok in [
+            "fraud",
+            "fraud-detector",
+            "team/fraud_v2.1",
+            "a",
+            "0model",
+            &"a".repeat(64),
+            &format!("{}/{}", "a".repeat(63), "b".repeat(64)),
+        ] {
+            assert!(ModelName::new(ok).is_ok(), "{ok} should be valid");
+        }
+        for bad in [
+            "",
+            "Fraud",
+            "a/b/c",
+            "a//b",
+            "/a",
+            "a/",
+            "a..b",
+            "..",
+            "-a",
+            ".a",
+            "a.",
+            "a b",
+            "a\nb",
+            "modèle",
+            &"a".repeat(65),
+        ] {
+            let err = ModelName::new(bad).unwrap_err();
+            assert!(
+                err.to_string().contains(&format!("{bad:?}")),
+                "error names the value: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn model_name_validated_on_deserialize() {
+        let err = serde_json::from_str::<ModelName>("\"../etc\"").unwrap_err();
+        assert!(err.to_string().contains("invalid model name"), "{err}");
+    }
+
+    #[test]
+    fn artifact_paths() {
+        for ok in [
+            "model.onnx",
+            "weights/part 1.bin",
+            "données/模型.pt",
+            "a/.hidden",
+        ] {
+            assert!(ArtifactPath::new(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/abs", "a//b", "a/", "../x", "a/./b", "a\\b", "a\u{7}b"] {
+            assert!(ArtifactPath::new(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn keys_and_values() {
+        assert!(Key::new("test.f1").is_ok());
+        assert!(Key::new("_private").is_ok());
+        assert!(Key::new("a b").is_err());
+        assert!(Key::new("").is_err());
+        assert!(Key::new("-x").is_err());
+        let k = Key::new("f1").unwrap();
+        assert!(check_metric_value(&k, 0.5).is_ok());
+        assert!(check_metric_value(&k, f64::NAN).is_err());
+        assert!(check_metric_value(&k, f64::INFINITY).is_err());
+        assert!(check_text("description", "line\nline", 100, true).is_ok());
+        assert!(check_text("label value", "line\nline", 100, false).is_err());
+    }
+}
