@@ -27,7 +27,7 @@ pub enum ErrorKind {
     Value {
         what: &'static str,
         value: String,
-        rule: &'static str,
+        rule: String,
     },
     /// A reference (`model@7`, `model@latest`, `model@sha256:ab12`) that does not parse.
     Reference { value: String, rule: &'static str },

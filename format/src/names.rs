@@ -256,7 +256,7 @@ pub fn check_text(
     max_bytes: usize,
     multiline: bool,
 ) -> Result<(), FormatError> {
-    let err = |rule: &'static str| {
+    let err = |rule: String| {
         Err(FormatError::new(ErrorKind::Value {
             what,
             value: value.to_string(),
@@ -264,17 +264,18 @@ pub fn check_text(
         }))
     };
     if value.len() > max_bytes {
-        return err("too long");
+        return err(format!("{what} is at most {max_bytes} bytes"));
     }
     let bad = value
         .chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')));
     if bad {
         return err(if multiline {
-            "must not contain control characters other than newline and tab"
+            "must not contain control characters other than newline, carriage return and tab"
         } else {
             "must not contain control characters"
-        });
+        }
+        .to_string());
     }
     Ok(())
 }
@@ -287,7 +288,7 @@ pub fn check_metric_value(key: &Key, value: f64) -> Result<(), FormatError> {
         Err(FormatError::new(ErrorKind::Value {
             what: "metric value",
             value: format!("{key}={value}"),
-            rule: "a metric value must be a finite number",
+            rule: "a metric value must be a finite number".to_string(),
         }))
     }
 }

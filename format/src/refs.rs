@@ -60,9 +60,8 @@ impl FromStr for Reference {
             }
             Some(sel) if !sel.is_empty() && sel.bytes().all(|b| b.is_ascii_digit()) => {
                 match sel.parse::<u64>() {
-                    Ok(0) | Err(_) => {
-                        return Err(err("version numbers start at 1"));
-                    }
+                    Ok(0) => return Err(err("version numbers start at 1")),
+                    Err(_) => return Err(err("the version number is too large")),
                     Ok(n) => Selector::Version(n),
                 }
             }

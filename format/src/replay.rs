@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::canonical::{Digest, Timestamp};
+use crate::canonical::{Digest, Timestamp, to_canonical_vec};
 use crate::documents::{CatalogEntry, Event, LogEntry, LogHead, ModelIndex, VersionSummary};
 
 /// Something wrong with one log entry, found while replaying.
@@ -86,6 +86,15 @@ impl fmt::Display for ReplayProblem {
     }
 }
 
+/// The content id of the manifest inside a stored register entry: the sha256 of the
+/// canonical form of the manifest's JSON value as stored (so fields this build doesn't
+/// know still count). `None` when the bytes hold no manifest.
+pub fn stored_manifest_content_id(stored: &[u8]) -> Option<Digest> {
+    let value: serde_json::Value = serde_json::from_slice(stored).ok()?;
+    let manifest = value.get("event")?.get("manifest")?;
+    Some(Digest::of(&to_canonical_vec(manifest).ok()?))
+}
+
 impl ModelIndex {
     /// The number of the last registered version (0 for none).
     pub fn latest_version(&self) -> u64 {
@@ -97,10 +106,11 @@ impl ModelIndex {
         self.head.map_or(1, |h| h.seq + 1)
     }
 
-    /// Apply entry `entry` whose stored bytes hash to `digest`. The entry must be the next
+    /// Apply `entry`, decoded from `stored` (its exact bytes). The entry must be the next
     /// one in position (`self.next_seq()`); whatever else is wrong with it is returned as
     /// problems, and what can be applied is applied.
-    pub fn apply(&mut self, entry: &LogEntry, digest: Digest) -> Vec<ReplayProblem> {
+    pub fn apply(&mut self, entry: &LogEntry, stored: &[u8]) -> Vec<ReplayProblem> {
+        let digest = Digest::of(stored);
         let seq = self.next_seq();
         let mut problems = Vec::new();
         if entry.model != self.model {
@@ -147,7 +157,7 @@ impl ModelIndex {
                         ),
                     });
                 }
-                if manifest.content_id().ok() != Some(*content_id) {
+                if stored_manifest_content_id(stored) != Some(*content_id) {
                     problems.push(ReplayProblem::WrongContentId {
                         seq,
                         version: *version,
@@ -239,11 +249,10 @@ mod tests {
     fn a_clean_chain_replays_without_problems() {
         let mut state = ModelIndex::empty(ModelName::new("m").unwrap());
         let e1 = register("m", 1, None, 1);
-        let d1 = Digest::of(&encode(&e1).unwrap());
-        assert!(state.apply(&e1, d1).is_empty());
-        let e2 = register("m", 2, Some(d1), 2);
-        let d2 = Digest::of(&encode(&e2).unwrap());
-        assert!(state.apply(&e2, d2).is_empty());
+        let b1 = encode(&e1).unwrap();
+        assert!(state.apply(&e1, &b1).is_empty());
+        let e2 = register("m", 2, Some(Digest::of(&b1)), 2);
+        assert!(state.apply(&e2, &encode(&e2).unwrap()).is_empty());
         assert_eq!(state.latest_version(), 2);
         assert_eq!(state.next_seq(), 3);
         assert_eq!(state.catalog_entry().unwrap().versions, 2);
@@ -253,11 +262,10 @@ mod tests {
     fn problems_are_named() {
         let mut state = ModelIndex::empty(ModelName::new("m").unwrap());
         let e1 = register("m", 1, None, 1);
-        let d1 = Digest::of(&encode(&e1).unwrap());
-        state.apply(&e1, d1);
+        state.apply(&e1, &encode(&e1).unwrap());
         // wrong prev, skipped version number
         let e2 = register("m", 2, Some(Digest::of(b"other")), 3);
-        let problems = state.apply(&e2, Digest::of(b"e2"));
+        let problems = state.apply(&e2, &encode(&e2).unwrap());
         assert!(
             problems
                 .iter()
@@ -271,8 +279,24 @@ mod tests {
                 found: 3
             }
         )));
+        // a manifest field this build doesn't know still counts in the content id
+        let mut e3 = register("m", 3, state.head.map(|h| h.digest), 2);
+        e3.versions = 2;
+        let mut raw = serde_json::to_value(&e3).unwrap();
+        raw["event"]["manifest"]["future"] = serde_json::json!("x");
+        let raw_id = Digest::of(&to_canonical_vec(&raw["event"]["manifest"]).unwrap());
+        raw["event"]["content_id"] = serde_json::json!(raw_id.to_string());
+        let bytes = to_canonical_vec(&raw).unwrap();
+        let decoded: LogEntry = crate::documents::decode("k", &bytes).unwrap();
+        let problems = state.apply(&decoded, &bytes);
+        assert!(
+            !problems
+                .iter()
+                .any(|p| matches!(p, ReplayProblem::WrongContentId { .. })),
+            "{problems:?}"
+        );
         let p = state.skip_unreadable(Digest::of(b"junk"), "truncated".into());
-        assert_eq!(p.seq(), 3);
-        assert_eq!(state.next_seq(), 4);
+        assert_eq!(p.seq(), 4);
+        assert_eq!(state.next_seq(), 5);
     }
 }
