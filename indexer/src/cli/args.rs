@@ -1,0 +1,154 @@
+//! The command line, with clap derive. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  the operation failed (not found, damaged data, store error, conflict), or `verify` found problems
+  2  invalid command line or input (bad name, value, file or location); nothing was written";
+
+/// Shelf: a model registry that lives in an object-storage bucket.
+///
+/// Versions are immutable, hash-chained log entries and content-addressed artifacts in S3,
+/// GCS or a local folder; no database and no server.
+#[derive(Debug, Parser)]
+#[command(name = "shelf", version, after_help = EXIT_CODES, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Registry location: s3://bucket/prefix, gs://bucket/prefix, file:///abs/path, a plain
+    /// path or memory:// [default: ./shelf-registry]
+    #[arg(long, global = true, env = "SHELF_REGISTRY")]
+    pub registry: Option<String>,
+    /// Print one JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only results and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More logging on stderr (-v, -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Hide progress bars
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+impl Global {
+    pub fn location(&self) -> String {
+        self.registry
+            .clone()
+            .unwrap_or_else(|| shelf::DEFAULT_LOCATION.to_string())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a registry (probes that the store honours conditional writes)
+    Init(InitArgs),
+    /// Register the next version of a model from files and folders
+    Push(PushArgs),
+    /// List models: latest version, number of versions, last update
+    List,
+    /// List the versions of a model
+    Versions(VersionsArgs),
+    /// Show a version's manifest (REF: model@7, model@latest, model@sha256:ab12cd)
+    Show(RefArgs),
+    /// Download a version's artifacts, verifying every size and sha256
+    Pull(PullArgs),
+    /// Check every log chain and every blob; exit 1 when anything is wrong
+    Verify,
+    /// Rebuild every derived file (indexes, catalog, materialised manifests) from the logs
+    Reindex,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Name shown for the registry [default: the last part of the location]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Accept a store that ignores conditional writes; only ever run one writer at a time
+    #[arg(long)]
+    pub single_writer: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Model name: lowercase letters, digits, `.`, `_`, `-`, optionally `namespace/name`
+    pub model: String,
+    /// Files and folders to store; a folder is taken recursively, paths relative to it
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A metric, e.g. --metric f1=0.91 (repeatable; finite numbers only)
+    #[arg(long = "metric", value_name = "KEY=VALUE")]
+    pub metrics: Vec<String>,
+    /// A hyperparameter, e.g. --param learning_rate=0.01 (repeatable; kept as text)
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// A label, e.g. --label team=fraud (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// What changed in this version, and why
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Who pushes [default: $SHELF_AUTHOR, git's user.name, then the OS user]
+    #[arg(long)]
+    pub author: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionsArgs {
+    pub model: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RefArgs {
+    /// model@7, model@latest, model@sha256:<prefix>, or model (the latest)
+    #[arg(value_name = "REF")]
+    pub reference: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// model@7, model@latest, model@sha256:<prefix>, or model (the latest)
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Folder to write into [default: the current folder]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// An invalid argument value (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ArgError(pub String);
+
+/// The author of a change: the flag, then $SHELF_AUTHOR, then git's user.name, then the OS
+/// user, then "unknown".
+pub fn default_author(flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("SHELF_AUTHOR").ok())
+        .filter(|s| !s.trim().is_empty())
+        .or_else(git_user)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn git_user() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["config", "--get", "user.name"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}

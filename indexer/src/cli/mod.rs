@@ -1,0 +1,243 @@
+//! Command-line parsing, output and exit codes of `shelf`.
+
+mod args;
+mod output;
+mod progress;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::Parser as _;
+use shelf::{InitOptions, PushRequest, Registry, Reporter, Silent};
+use shelf_format::{Key, ParamValue, Reference};
+
+use args::{Cli, Command};
+use output::Out;
+
+/// Exit codes, documented in `--help` and the README.
+#[derive(Debug, Clone, Copy)]
+enum Exit {
+    /// Success.
+    Ok = 0,
+    /// The operation failed, or `verify` found problems.
+    Failure = 1,
+    /// The command line or an input was invalid; nothing was written.
+    Usage = 2,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(Exit::Failure as u8);
+        }
+    };
+    let json = cli.global.json;
+    let mut out = Out::new(json);
+    let result = runtime.block_on(run(cli, &mut out));
+    let code = match result {
+        Ok(code) => code,
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let code = classify(&err);
+            out.error(&err, code as i32);
+            code
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SHELF_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("shelf={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Usage errors (bad names, values, files, locations) exit 2; everything else 1.
+fn classify(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<shelf::Error>() {
+            return if e.is_usage() {
+                Exit::Usage
+            } else {
+                Exit::Failure
+            };
+        }
+        if cause.downcast_ref::<shelf_format::FormatError>().is_some()
+            || cause.downcast_ref::<args::ArgError>().is_some()
+        {
+            return Exit::Usage;
+        }
+    }
+    Exit::Failure
+}
+
+fn reporter(cli: &args::Global) -> Box<dyn Reporter> {
+    if cli.json || cli.quiet || cli.no_progress || !std::io::stderr().is_terminal() {
+        Box::new(Silent)
+    } else {
+        Box::new(progress::Bars::new())
+    }
+}
+
+fn open(cli: &args::Global) -> Result<Registry> {
+    let location = cli.location();
+    Registry::open(&location).with_context(|| format!("cannot open the registry at {location}"))
+}
+
+async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
+    let reporter = reporter(&cli.global);
+    match cli.command {
+        Command::Init(args) => {
+            let location = cli.global.location();
+            let parsed = shelf::Location::parse(&location)?;
+            let registry = Registry::new(parsed.open(true)?, parsed.display());
+            let name = args.name.unwrap_or_else(|| default_name(&parsed));
+            let outcome = registry
+                .init(&InitOptions {
+                    name,
+                    actor: args::default_author(None),
+                    single_writer: args.single_writer,
+                })
+                .await
+                .map_err(anyhow::Error::from)
+                .map_err(|e| {
+                    if matches!(e.downcast_ref(), Some(shelf::Error::UnsafeStore { .. })) {
+                        e.context("refusing to create a registry that concurrent writers could corrupt (hint: pass --single-writer if only one writer will ever push)")
+                    } else {
+                        e
+                    }
+                })?;
+            out.init(registry.location(), &outcome)?;
+        }
+        Command::Push(args) => {
+            let registry = open(&cli.global)?;
+            let request = PushRequest {
+                model: args.model.parse()?,
+                paths: args.paths,
+                description: args.description.unwrap_or_default(),
+                metrics: parse_metrics(&args.metrics)?,
+                params: parse_map(&args.params, "param", |v| {
+                    Ok(ParamValue::String(v.to_string()))
+                })?,
+                labels: parse_map(&args.labels, "label", |v| Ok(v.to_string()))?,
+                author: args::default_author(args.author),
+            };
+            let outcome = registry.push(&request, reporter.as_ref()).await?;
+            out.push(&outcome)?;
+        }
+        Command::List => {
+            let registry = open(&cli.global)?;
+            let listing = registry.list().await?;
+            out.list(&listing)?;
+        }
+        Command::Versions(args) => {
+            let registry = open(&cli.global)?;
+            let model = args.model.parse()?;
+            let view = registry.model(&model).await?;
+            out.versions(&view)?;
+        }
+        Command::Show(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let (view, summary) = registry.resolve(&reference).await?;
+            let manifest = registry.manifest(&reference.model, &summary).await?;
+            out.show(&summary, &manifest, &view.problems)?;
+        }
+        Command::Pull(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let dir = args.output.unwrap_or_else(|| ".".into());
+            let outcome = registry.pull(&reference, &dir, reporter.as_ref()).await?;
+            out.pull(&outcome)?;
+        }
+        Command::Verify => {
+            let registry = open(&cli.global)?;
+            let report = registry.verify(reporter.as_ref()).await?;
+            out.verify(&report)?;
+            if !report.is_clean() {
+                return Ok(Exit::Failure);
+            }
+        }
+        Command::Reindex => {
+            let registry = open(&cli.global)?;
+            let report = registry.reindex().await?;
+            out.reindex(&report)?;
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn default_name(location: &shelf::Location) -> String {
+    match location {
+        shelf::Location::S3 { bucket, prefix } | shelf::Location::Gcs { bucket, prefix } => prefix
+            .rsplit('/')
+            .find(|p| !p.is_empty())
+            .unwrap_or(bucket)
+            .to_string(),
+        shelf::Location::Local { path } => std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "shelf".into()),
+        shelf::Location::Memory => "memory".into(),
+    }
+}
+
+fn split_assignment<'a>(what: &str, raw: &'a str) -> Result<(Key, &'a str)> {
+    let (key, value) = raw
+        .split_once('=')
+        .ok_or_else(|| args::ArgError(format!("{what} {raw:?} is not of the form key=value")))?;
+    Ok((Key::new(key)?, value))
+}
+
+fn parse_map<T>(
+    raw: &[String],
+    what: &str,
+    value: impl Fn(&str) -> Result<T>,
+) -> Result<BTreeMap<Key, T>> {
+    let mut out = BTreeMap::new();
+    for item in raw {
+        let (key, v) = split_assignment(what, item)?;
+        if out.contains_key(&key) {
+            return Err(args::ArgError(format!("{what} {key:?} is given twice")).into());
+        }
+        out.insert(key, value(v)?);
+    }
+    Ok(out)
+}
+
+fn parse_metrics(raw: &[String]) -> Result<BTreeMap<Key, f64>> {
+    parse_map(raw, "metric", |v| {
+        let x: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| args::ArgError(format!("metric value {v:?} is not a number")))?;
+        if !x.is_finite() {
+            return Err(args::ArgError(format!(
+                "metric value {v:?} is not a finite number (NaN and infinities are refused)"
+            ))
+            .into());
+        }
+        Ok(x)
+    })
+}

@@ -1,0 +1,356 @@
+//! What `shelf` prints: results on stdout (text, or exactly one JSON document with
+//! `--json`), warnings and errors on stderr.
+//!
+//! The JSON documents are specified in the README ("JSON output").
+
+use std::io::Write as _;
+
+use serde::Serialize;
+use serde_json::json;
+use shelf::pull::PullOutcome;
+use shelf::{InitOutcome, Listing, ModelView, Problem, PushOutcome, ReindexReport, VerifyReport};
+use shelf_format::{VersionManifest, VersionSummary};
+
+pub struct Out {
+    json: bool,
+}
+
+/// True when the error is a closed stdout (e.g. `shelf list | head`): exit quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut x = bytes as f64;
+    let mut unit = 0;
+    while x >= 1000.0 && unit < UNITS.len() - 1 {
+        x /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{x:.1} {}", UNITS[unit])
+    }
+}
+
+fn short_id(d: &shelf_format::Digest) -> String {
+    format!("sha256:{}", &d.hex()[..12])
+}
+
+fn metrics_text(v: &VersionSummary) -> String {
+    v.metrics
+        .iter()
+        .map(|(k, x)| format!("{k}={x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Out { json }
+    }
+
+    fn doc(&self, value: &impl Serialize) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, value)?;
+        writeln!(stdout)?;
+        Ok(())
+    }
+
+    fn line(&self, text: impl AsRef<str>) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", text.as_ref())?;
+        Ok(())
+    }
+
+    fn warn(&self, problems: &[Problem]) {
+        for p in problems {
+            eprintln!("warning: {p}");
+        }
+    }
+
+    pub fn error(&mut self, err: &anyhow::Error, code: i32) {
+        let mut chain = err.chain();
+        let message = chain.next().map(|c| c.to_string()).unwrap_or_default();
+        let causes: Vec<String> = chain.map(|c| c.to_string()).collect();
+        eprintln!("error: {message}");
+        for cause in &causes {
+            eprintln!("  Caused by: {cause}");
+        }
+        if self.json {
+            let _ = self.doc(&json!({
+                "error": { "message": message, "causes": causes, "exit_code": code }
+            }));
+        }
+    }
+
+    pub fn init(&self, location: &str, outcome: &InitOutcome) -> anyhow::Result<()> {
+        if self.json {
+            return self.doc(&json!({
+                "registry": location,
+                "created": outcome.created,
+                "descriptor": outcome.descriptor,
+            }));
+        }
+        if outcome.created {
+            self.line(format!(
+                "created registry {:?} at {location} (conditional writes: {})",
+                outcome.descriptor.name,
+                serde_json::to_value(outcome.descriptor.conditional_writes)?
+                    .as_str()
+                    .unwrap_or_default()
+            ))
+        } else {
+            self.line(format!(
+                "registry {:?} already exists at {location} (created {} by {}); nothing changed",
+                outcome.descriptor.name,
+                outcome.descriptor.created_at,
+                outcome.descriptor.created_by
+            ))
+        }
+    }
+
+    pub fn push(&self, o: &PushOutcome) -> anyhow::Result<()> {
+        for w in &o.warnings {
+            eprintln!(
+                "warning: {w} (the version is committed; `shelf reindex` repairs derived files)"
+            );
+        }
+        if self.json {
+            let mut v = serde_json::to_value(o)?;
+            v["ref"] = json!(format!("{}@{}", o.model, o.version));
+            return self.doc(&v);
+        }
+        let unchanged = o.artifacts.iter().filter(|a| !a.uploaded).count();
+        eprintln!(
+            "{} artifact{}, {} uploaded{}",
+            o.artifacts.len(),
+            if o.artifacts.len() == 1 { "" } else { "s" },
+            human_size(o.bytes_uploaded),
+            if unchanged > 0 {
+                format!(", {unchanged} already stored")
+            } else {
+                String::new()
+            }
+        );
+        self.line(format!("{}@{} {}", o.model, o.version, o.content_id))
+    }
+
+    pub fn list(&self, listing: &Listing) -> anyhow::Result<()> {
+        self.warn(&listing.problems);
+        if self.json {
+            return self.doc(listing);
+        }
+        if listing.models.is_empty() {
+            eprintln!("no models yet: push one with `shelf push MODEL FILE...`");
+            return Ok(());
+        }
+        let width = listing
+            .models
+            .iter()
+            .map(|m| m.model.as_str().len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        self.line(format!(
+            "{:width$}  {:>6}  {:>8}  {:24}  {}",
+            "MODEL", "LATEST", "VERSIONS", "UPDATED", "BY"
+        ))?;
+        for m in &listing.models {
+            let latest = m.latest.as_ref();
+            self.line(format!(
+                "{:width$}  {:>6}  {:>8}  {:24}  {}",
+                m.model.as_str(),
+                latest.map_or("-".into(), |v| v.version.to_string()),
+                m.versions,
+                m.updated_at.map_or("-".into(), |t| t.to_string()),
+                latest.map_or("-", |v| v.created_by.as_str()),
+            ))?;
+        }
+        Ok(())
+    }
+
+    pub fn versions(&self, view: &ModelView) -> anyhow::Result<()> {
+        self.warn(&view.problems);
+        if self.json {
+            return self.doc(&json!({
+                "model": view.index.model,
+                "versions": view.index.versions,
+                "problems": view.problems,
+            }));
+        }
+        self.line(format!(
+            "{:>7}  {:24}  {:16}  {:>9}  {:21}  {}",
+            "VERSION", "CREATED", "BY", "SIZE", "CONTENT ID", "METRICS / DESCRIPTION"
+        ))?;
+        for v in &view.index.versions {
+            let mut tail = metrics_text(v);
+            let description = first_line(&v.description);
+            if !description.is_empty() {
+                if !tail.is_empty() {
+                    tail.push_str("  ");
+                }
+                tail.push_str(description);
+            }
+            self.line(format!(
+                "{:>7}  {:24}  {:16}  {:>9}  {:21}  {}",
+                v.version,
+                v.created_at.to_string(),
+                v.created_by,
+                human_size(v.size),
+                short_id(&v.content_id),
+                tail
+            ))?;
+        }
+        Ok(())
+    }
+
+    pub fn show(
+        &self,
+        summary: &VersionSummary,
+        manifest: &VersionManifest,
+        problems: &[Problem],
+    ) -> anyhow::Result<()> {
+        self.warn(problems);
+        if self.json {
+            return self.doc(&json!({
+                "ref": format!("{}@{}", manifest.model, manifest.version),
+                "content_id": summary.content_id,
+                "seq": summary.seq,
+                "manifest": manifest,
+            }));
+        }
+        let mut lines = vec![
+            format!("{}@{}", manifest.model, manifest.version),
+            format!("content id:  {}", summary.content_id),
+            format!(
+                "created:     {} by {}",
+                manifest.created_at, manifest.created_by
+            ),
+        ];
+        if !manifest.description.is_empty() {
+            lines.push("description:".into());
+            lines.extend(manifest.description.lines().map(|l| format!("  {l}")));
+        }
+        for (title, items) in [
+            (
+                "metrics",
+                manifest
+                    .metrics
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "params",
+                manifest
+                    .params
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect(),
+            ),
+            (
+                "labels",
+                manifest
+                    .labels
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {v}"))
+                    .collect(),
+            ),
+            (
+                "artifacts",
+                manifest
+                    .artifacts
+                    .iter()
+                    .map(|a| format!("{}  {}  {}", a.path, human_size(a.size), a.digest))
+                    .collect(),
+            ),
+        ] {
+            if !items.is_empty() {
+                lines.push(format!("{title}:"));
+                lines.extend(items.into_iter().map(|i| format!("  {i}")));
+            }
+        }
+        self.line(lines.join("\n"))
+    }
+
+    pub fn pull(&self, o: &PullOutcome) -> anyhow::Result<()> {
+        if self.json {
+            return self.doc(o);
+        }
+        for f in &o.files {
+            self.line(format!(
+                "{}  {}  {}",
+                if f.downloaded {
+                    "downloaded"
+                } else {
+                    "unchanged "
+                },
+                human_size(f.size),
+                o.directory.join(f.path.as_str()).display()
+            ))?;
+        }
+        eprintln!(
+            "{}@{} ({}): {} file{} verified",
+            o.model,
+            o.version,
+            short_id(&o.content_id),
+            o.files.len(),
+            if o.files.len() == 1 { "" } else { "s" }
+        );
+        Ok(())
+    }
+
+    pub fn verify(&self, r: &VerifyReport) -> anyhow::Result<()> {
+        if self.json {
+            let mut v = serde_json::to_value(r)?;
+            v["clean"] = json!(r.is_clean());
+            return self.doc(&v);
+        }
+        for w in &r.warnings {
+            eprintln!("warning: {w}");
+        }
+        for p in &r.problems {
+            self.line(format!("problem: {p}"))?;
+        }
+        self.line(format!(
+            "{}: {} models, {} log entries, {} versions, {} blobs ({}) checked; {} problem{}, {} warning{}",
+            if r.is_clean() { "ok" } else { "FAILED" },
+            r.models,
+            r.log_entries,
+            r.versions,
+            r.blobs,
+            human_size(r.bytes_hashed),
+            r.problems.len(),
+            if r.problems.len() == 1 { "" } else { "s" },
+            r.warnings.len(),
+            if r.warnings.len() == 1 { "" } else { "s" },
+        ))
+    }
+
+    pub fn reindex(&self, r: &ReindexReport) -> anyhow::Result<()> {
+        self.warn(&r.problems);
+        if self.json {
+            return self.doc(r);
+        }
+        for m in &r.models {
+            self.line(format!("{}: {} versions", m.model, m.versions))?;
+        }
+        self.line(format!(
+            "reindexed {} model{}; catalog generation {}",
+            r.models.len(),
+            if r.models.len() == 1 { "" } else { "s" },
+            r.catalog_generation
+                .map_or("unchanged".to_string(), |g| g.to_string())
+        ))
+    }
+}

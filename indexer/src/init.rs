@@ -1,0 +1,89 @@
+//! `shelf init`: create the registry descriptor after probing conditional writes.
+
+use object_store::ObjectStoreExt as _;
+use shelf_format::{ConditionalWrites, RegistryDescriptor, encode, keys};
+
+use crate::error::{Error, Result};
+use crate::registry::{Registry, now, path};
+
+/// What `init` should do.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// Shown in the app; defaults to the location's last part.
+    pub name: String,
+    pub actor: String,
+    /// Accept a store that ignores conditional writes (only one writer at a time).
+    pub single_writer: bool,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InitOutcome {
+    /// False when a registry already existed (nothing was changed).
+    pub created: bool,
+    pub descriptor: RegistryDescriptor,
+}
+
+impl Registry {
+    /// Create the registry. A second init reports the existing registry and changes nothing.
+    pub async fn init(&self, options: &InitOptions) -> Result<InitOutcome> {
+        if let Some(bytes) = self.get_bytes(keys::DESCRIPTOR).await? {
+            let descriptor = shelf_format::decode(keys::DESCRIPTOR, &bytes)?;
+            return Ok(InitOutcome {
+                created: false,
+                descriptor,
+            });
+        }
+        let conditional_writes = if self.probe_conditional_writes().await? {
+            ConditionalWrites::Verified
+        } else if options.single_writer {
+            ConditionalWrites::SingleWriter
+        } else {
+            return Err(Error::UnsafeStore {
+                location: self.location().to_string(),
+            });
+        };
+        let descriptor = RegistryDescriptor::new(
+            options.name.clone(),
+            now(),
+            options.actor.clone(),
+            format!("shelf {}", env!("CARGO_PKG_VERSION")),
+            conditional_writes,
+        );
+        let created = self
+            .put_if_absent(keys::DESCRIPTOR, encode(&descriptor)?)
+            .await?;
+        if !created {
+            // Another init won the race: report theirs.
+            return Ok(InitOutcome {
+                created: false,
+                descriptor: self.descriptor().await?,
+            });
+        }
+        Ok(InitOutcome {
+            created: true,
+            descriptor,
+        })
+    }
+
+    /// Create a scratch key twice with put-if-absent: true when the second create is refused.
+    pub async fn probe_conditional_writes(&self) -> Result<bool> {
+        let id: u128 = rand::random();
+        let key = keys::probe_key(&format!("{id:032x}"));
+        let not_implemented =
+            |e: &Error| matches!(e, Error::Store(object_store::Error::NotImplemented { .. }));
+        match self.put_if_absent(&key, b"1".to_vec()).await {
+            Ok(_) => {}
+            Err(e) if not_implemented(&e) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let second = self.put_if_absent(&key, b"2".to_vec()).await;
+        // The probe is scratch, not truth: remove it (best effort).
+        let _ = self.store().delete(&path(&key)).await;
+        match second {
+            Ok(created_again) => Ok(!created_again),
+            Err(e) if not_implemented(&e) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

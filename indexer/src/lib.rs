@@ -1,0 +1,28 @@
+//! The Shelf indexer: registry operations over `object_store`.
+//!
+//! A [`Registry`] holds an `Arc<dyn ObjectStore>`; its methods implement the bucket
+//! format's write protocol (put-if-absent commits of log entries, content-addressed
+//! blobs, derived files rebuilt from the logs). The library never prints: progress goes
+//! through a [`Reporter`], results are returned as values.
+
+pub mod error;
+pub mod failpoint;
+pub mod init;
+pub mod location;
+pub mod progress;
+pub mod pull;
+pub mod push;
+pub mod read;
+pub mod registry;
+pub mod upload;
+pub mod verify;
+
+pub use error::{Error, Result};
+pub use init::{InitOptions, InitOutcome};
+pub use location::{DEFAULT_LOCATION, Location};
+pub use progress::{Progress, Reporter, Silent};
+pub use pull::PullOutcome;
+pub use push::{PushOutcome, PushRequest, collect_inputs};
+pub use read::{Listing, ModelSummary};
+pub use registry::{Mode, ModelView, Problem, Registry};
+pub use verify::{ReindexReport, VerifyReport};

@@ -1,0 +1,339 @@
+//! `shelf push`: upload the artifacts, then commit the next version with a put-if-absent
+//! of the next log entry, then refresh the derived files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path as FsPath, PathBuf};
+
+use shelf_format::names::check_text;
+use shelf_format::{
+    Artifact, ArtifactPath, Digest, Event, FORMAT_VERSION, Key, LogEntry, ModelIndex, ModelName,
+    ParamValue, VersionManifest, documents::manifest_kind, encode, keys,
+};
+
+use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::progress::Reporter;
+use crate::registry::{MAX_COMMIT_ATTEMPTS, Mode, ModelView, Registry, backoff, now};
+
+/// Longest description, in bytes.
+pub const MAX_DESCRIPTION: usize = 64 * 1024;
+/// Longest actor name or label value, in bytes.
+pub const MAX_SHORT_TEXT: usize = 256;
+
+/// What to push.
+#[derive(Debug, Clone)]
+pub struct PushRequest {
+    pub model: ModelName,
+    /// Files and folders; a folder is taken recursively, paths relative to it.
+    pub paths: Vec<PathBuf>,
+    pub description: String,
+    pub metrics: BTreeMap<Key, f64>,
+    pub params: BTreeMap<Key, ParamValue>,
+    pub labels: BTreeMap<Key, String>,
+    pub author: String,
+}
+
+/// A local file and the artifact path it gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub source: PathBuf,
+    pub path: ArtifactPath,
+    pub size: u64,
+}
+
+/// One artifact of a push.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PushedArtifact {
+    pub path: ArtifactPath,
+    pub size: u64,
+    pub digest: Digest,
+    /// False when the blob was already in the registry.
+    pub uploaded: bool,
+}
+
+/// What a push did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PushOutcome {
+    pub model: ModelName,
+    pub version: u64,
+    pub content_id: Digest,
+    /// The log entry that committed it.
+    pub seq: u64,
+    pub created_at: shelf_format::Timestamp,
+    pub created_by: String,
+    pub artifacts: Vec<PushedArtifact>,
+    pub bytes_uploaded: u64,
+    /// Commit attempts (more than 1 when other writers committed first).
+    pub attempts: u32,
+    /// Derived files that could not be refreshed (the version is committed all the same).
+    pub warnings: Vec<String>,
+}
+
+/// Expand files and folders into the list of artifacts, checking that each is readable
+/// and that no two get the same artifact path. Nothing is written.
+pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
+    if paths.is_empty() {
+        return Err(Error::Usage(
+            "nothing to push: give at least one file or folder".into(),
+        ));
+    }
+    let mut files = Vec::new();
+    for root in paths {
+        let meta = std::fs::metadata(root).map_err(|e| Error::io("read", root, e))?;
+        if meta.is_dir() {
+            let before = files.len();
+            walk(root, root, &mut files)?;
+            if files.len() == before {
+                return Err(Error::Usage(format!(
+                    "folder {} holds no files to push",
+                    root.display()
+                )));
+            }
+        } else if meta.is_file() {
+            let name = root.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                Error::Usage(format!("{} has no UTF-8 file name", root.display()))
+            })?;
+            files.push(InputFile {
+                source: root.clone(),
+                path: ArtifactPath::new(name)?,
+                size: meta.len(),
+            });
+        } else {
+            return Err(Error::Usage(format!(
+                "{} is neither a file nor a folder",
+                root.display()
+            )));
+        }
+    }
+    let mut seen: HashMap<&ArtifactPath, &FsPath> = HashMap::new();
+    for f in &files {
+        if let Some(other) = seen.insert(&f.path, &f.source) {
+            return Err(Error::Usage(format!(
+                "two files would both be stored as artifact {:?}: {} and {}",
+                f.path.as_str(),
+                other.display(),
+                f.source.display()
+            )));
+        }
+        std::fs::File::open(&f.source).map_err(|e| Error::io("open", &f.source, e))?;
+    }
+    Ok(files)
+}
+
+fn walk(root: &FsPath, dir: &FsPath, out: &mut Vec<InputFile>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io("read", dir, e))?
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io("read", dir, e))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+        if meta.is_dir() {
+            walk(root, &path, out)?;
+        } else if meta.is_file() {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let parts: Option<Vec<&str>> =
+                rel.components().map(|c| c.as_os_str().to_str()).collect();
+            let parts = parts.ok_or_else(|| {
+                Error::Usage(format!("{} has no UTF-8 file name", path.display()))
+            })?;
+            out.push(InputFile {
+                source: path.clone(),
+                path: ArtifactPath::new(parts.join("/"))?,
+                size: meta.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Check the free-text fields of a request.
+fn check_request(req: &PushRequest) -> Result<()> {
+    check_text("description", &req.description, MAX_DESCRIPTION, true)?;
+    check_text("author", &req.author, MAX_SHORT_TEXT, false)?;
+    if req.author.trim().is_empty() {
+        return Err(Error::Usage("the author must not be empty".into()));
+    }
+    for (key, value) in &req.metrics {
+        shelf_format::names::check_metric_value(key, *value)?;
+    }
+    for value in req.labels.values() {
+        check_text("label value", value, MAX_SHORT_TEXT, false)?;
+    }
+    for value in req.params.values() {
+        if let ParamValue::String(s) = value {
+            check_text("param value", s, MAX_DESCRIPTION, true)?;
+        }
+        if let ParamValue::Float(x) = value {
+            if !x.is_finite() {
+                return Err(Error::Usage(format!(
+                    "param value {x} is not a finite number"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Registry {
+    /// Register the next version of a model.
+    pub async fn push(&self, req: &PushRequest, reporter: &dyn Reporter) -> Result<PushOutcome> {
+        check_request(req)?;
+        let inputs = collect_inputs(&req.paths)?;
+        self.descriptor().await?;
+        let mut view = match self.load_model(&req.model, Mode::Strict).await {
+            Ok(view) => view,
+            Err(Error::NotFound { .. }) => ModelView {
+                index: ModelIndex::empty(req.model.clone()),
+                problems: Vec::new(),
+                caught_up: 0,
+            },
+            Err(e) => return Err(e),
+        };
+        let previous: HashMap<ArtifactPath, u64> = match view.index.versions.last() {
+            Some(summary) => self
+                .manifest(&req.model, summary)
+                .await?
+                .artifacts
+                .into_iter()
+                .map(|a| (a.path, a.size))
+                .collect(),
+            None => HashMap::new(),
+        };
+
+        let mut artifacts = Vec::with_capacity(inputs.len());
+        let mut pushed = Vec::with_capacity(inputs.len());
+        let mut bytes_uploaded = 0;
+        for input in &inputs {
+            let likely_unchanged = previous.get(&input.path) == Some(&input.size);
+            let up = self
+                .upload_file(
+                    &input.source,
+                    input.path.as_str(),
+                    likely_unchanged,
+                    reporter,
+                )
+                .await?;
+            bytes_uploaded += up.bytes_uploaded;
+            artifacts.push(Artifact {
+                path: input.path.clone(),
+                size: up.size,
+                digest: up.digest,
+                media_type: None,
+            });
+            pushed.push(PushedArtifact {
+                path: input.path.clone(),
+                size: up.size,
+                digest: up.digest,
+                uploaded: up.bytes_uploaded > 0,
+            });
+        }
+        failpoint::hit("before-commit");
+
+        let mut attempt = 0;
+        let (entry, bytes, manifest) = loop {
+            attempt += 1;
+            let time = now();
+            let version = view.index.latest_version() + 1;
+            let manifest = VersionManifest {
+                format: FORMAT_VERSION,
+                kind: manifest_kind(),
+                model: req.model.clone(),
+                version,
+                created_at: time,
+                created_by: req.author.clone(),
+                description: req.description.clone(),
+                artifacts: artifacts.clone(),
+                metrics: req.metrics.clone(),
+                params: req.params.clone(),
+                labels: req.labels.clone(),
+            };
+            let entry = LogEntry::new(
+                req.model.clone(),
+                view.index.next_seq(),
+                view.index.head.map(|h| h.digest),
+                time,
+                req.author.clone(),
+                None,
+                version,
+                Event::Register {
+                    version,
+                    content_id: manifest.content_id()?,
+                    manifest: manifest.clone(),
+                },
+            );
+            let bytes = encode(&entry)?;
+            let key = keys::log_key(&req.model, entry.seq);
+            let span = tracing::debug_span!("commit", model = %req.model, version, attempt);
+            let _guard = span.enter();
+            if self.put_if_absent(&key, bytes.clone()).await? {
+                tracing::debug!("committed");
+                break (entry, bytes, manifest);
+            }
+            drop(_guard);
+            if attempt >= MAX_COMMIT_ATTEMPTS {
+                return Err(Error::Conflict {
+                    model: req.model.to_string(),
+                    attempts: attempt,
+                });
+            }
+            backoff(attempt).await;
+            self.catch_up_strict(&mut view).await?;
+        };
+        failpoint::hit("after-commit");
+
+        let content_id = manifest.content_id()?;
+        let problems = view.index.apply(&entry, &bytes);
+        debug_assert!(problems.is_empty(), "{problems:?}");
+        let warnings = self.refresh_derived(&view.index, Some(&manifest)).await;
+        Ok(PushOutcome {
+            model: req.model.clone(),
+            version: manifest.version,
+            content_id,
+            seq: entry.seq,
+            created_at: manifest.created_at,
+            created_by: manifest.created_by.clone(),
+            artifacts: pushed,
+            bytes_uploaded,
+            attempts: attempt,
+            warnings,
+        })
+    }
+
+    /// Refresh the derived files of a model after its log changed: the materialised
+    /// manifest of a new version, the model index, the catalog. Failures are returned as
+    /// warnings: the log is the truth and `reindex` repairs derived files.
+    pub(crate) async fn refresh_derived(
+        &self,
+        index: &ModelIndex,
+        new_manifest: Option<&VersionManifest>,
+    ) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(manifest) = new_manifest {
+            let key = keys::version_key(&manifest.model, manifest.version);
+            let written = match encode(manifest) {
+                Ok(bytes) => self.put_if_absent(&key, bytes).await.map(|_| ()),
+                Err(e) => Err(e.into()),
+            };
+            if let Err(e) = written {
+                warnings.push(format!("{key} not written: {e}"));
+            }
+        }
+        if let Err(e) = self.write_model_index(index).await {
+            warnings.push(format!(
+                "{} not written: {e}",
+                keys::model_index_key(&index.model)
+            ));
+        }
+        if let Some(entry) = index.catalog_entry() {
+            if let Err(e) = self
+                .update_catalog(&[(index.model.clone(), entry)], false)
+                .await
+            {
+                warnings.push(format!("catalog not updated: {e}"));
+            }
+        }
+        warnings
+    }
+}
