@@ -26,6 +26,12 @@ pub enum Error {
     )]
     UnsafeStore { location: String },
 
+    /// The store did not answer in time.
+    #[error(
+        "the store at {location} did not answer within {seconds} s; check the endpoint and the network"
+    )]
+    Unreachable { location: String, seconds: u64 },
+
     /// A model, version or object does not exist.
     #[error("{what} not found")]
     NotFound { what: String },

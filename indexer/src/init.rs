@@ -27,7 +27,7 @@ pub struct InitOutcome {
 impl Registry {
     /// Create the registry. A second init reports the existing registry and changes nothing.
     pub async fn init(&self, options: &InitOptions) -> Result<InitOutcome> {
-        if let Some(bytes) = self.get_bytes(keys::DESCRIPTOR).await? {
+        if let Some(bytes) = self.descriptor_bytes().await? {
             let descriptor = shelf_format::decode(keys::DESCRIPTOR, &bytes)?;
             return Ok(InitOutcome {
                 created: false,

@@ -9,12 +9,12 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::aws::AmazonS3Builder;
-use object_store::gcp::GoogleCloudStorageBuilder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::prefix::PrefixStore;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+use object_store::{BackoffConfig, ClientConfigKey, ObjectStore, RetryConfig};
 
 use crate::error::{Error, Result};
 
@@ -96,34 +96,38 @@ impl Location {
 
     /// Open the store. With `create`, a local folder is created when missing.
     pub fn open(&self, create: bool) -> Result<Arc<dyn ObjectStore>> {
-        let store: Arc<dyn ObjectStore> = match self {
-            Location::S3 { bucket, prefix } => {
-                let s3 = AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .with_client_options(client_options())
-                    .with_retry(retry_config())
-                    .build()
-                    .map_err(|e| Error::Location {
-                        location: self.display(),
-                        rule: e.to_string(),
+        let store: Arc<dyn ObjectStore> =
+            match self {
+                Location::S3 { bucket, prefix } => {
+                    let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+                    for (key, value) in TIMEOUTS {
+                        builder = builder.with_config(AmazonS3ConfigKey::Client(key), value);
+                    }
+                    let s3 = builder.with_retry(retry_config()).build().map_err(|e| {
+                        Error::Location {
+                            location: self.display(),
+                            rule: e.to_string(),
+                        }
                     })?;
-                with_prefix(Arc::new(s3), prefix)
-            }
-            Location::Gcs { bucket, prefix } => {
-                let gcs = GoogleCloudStorageBuilder::from_env()
-                    .with_bucket_name(bucket)
-                    .with_client_options(client_options())
-                    .with_retry(retry_config())
-                    .build()
-                    .map_err(|e| Error::Location {
-                        location: self.display(),
-                        rule: e.to_string(),
+                    with_prefix(Arc::new(s3), prefix)
+                }
+                Location::Gcs { bucket, prefix } => {
+                    let mut builder =
+                        GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
+                    for (key, value) in TIMEOUTS {
+                        builder = builder.with_config(GoogleConfigKey::Client(key), value);
+                    }
+                    let gcs = builder.with_retry(retry_config()).build().map_err(|e| {
+                        Error::Location {
+                            location: self.display(),
+                            rule: e.to_string(),
+                        }
                     })?;
-                with_prefix(Arc::new(gcs), prefix)
-            }
-            Location::Local { path } => Arc::new(open_local(path, create)?),
-            Location::Memory => Arc::new(InMemory::new()),
-        };
+                    with_prefix(Arc::new(gcs), prefix)
+                }
+                Location::Local { path } => Arc::new(open_local(path, create)?),
+                Location::Memory => Arc::new(InMemory::new()),
+            };
         Ok(store)
     }
 }
@@ -150,12 +154,12 @@ fn open_local(path: &FsPath, create: bool) -> Result<LocalFileSystem> {
     })
 }
 
-/// Timeouts: an endpoint that doesn't answer gives an error within seconds, not a hang.
-fn client_options() -> ClientOptions {
-    ClientOptions::new()
-        .with_connect_timeout(Duration::from_secs(5))
-        .with_timeout(Duration::from_secs(120))
-}
+/// Timeouts, set on top of the settings read from the environment: a connection that
+/// can't be made fails within seconds, a request that stalls within two minutes.
+const TIMEOUTS: [(ClientConfigKey, &str); 2] = [
+    (ClientConfigKey::ConnectTimeout, "5s"),
+    (ClientConfigKey::Timeout, "120s"),
+];
 
 fn retry_config() -> RetryConfig {
     RetryConfig {

@@ -23,6 +23,10 @@ use crate::location::Location;
 /// How many times a writer retries a put-if-absent that another writer won.
 pub const MAX_COMMIT_ATTEMPTS: u32 = 64;
 
+/// How long the first request of a command may take before the store is declared
+/// unreachable.
+pub const FIRST_ANSWER_DEADLINE: Duration = Duration::from_secs(10);
+
 /// How many requests a reader keeps in flight.
 pub(crate) const READ_CONCURRENCY: usize = 16;
 
@@ -198,9 +202,21 @@ impl Registry {
 
     // ---- the descriptor --------------------------------------------------------------
 
+    /// The descriptor's bytes, with a deadline: the first request of every command, so a
+    /// store that doesn't answer gives a clear error within seconds instead of a hang.
+    pub(crate) async fn descriptor_bytes(&self) -> Result<Option<Bytes>> {
+        match tokio::time::timeout(FIRST_ANSWER_DEADLINE, self.get_bytes(keys::DESCRIPTOR)).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Unreachable {
+                location: self.location.clone(),
+                seconds: FIRST_ANSWER_DEADLINE.as_secs(),
+            }),
+        }
+    }
+
     /// The registry descriptor, or [`Error::NotARegistry`].
     pub async fn descriptor(&self) -> Result<shelf_format::RegistryDescriptor> {
-        match self.get_bytes(keys::DESCRIPTOR).await? {
+        match self.descriptor_bytes().await? {
             Some(bytes) => Ok(decode(keys::DESCRIPTOR, &bytes)?),
             None => Err(Error::NotARegistry {
                 location: self.location.clone(),

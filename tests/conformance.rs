@@ -1,0 +1,718 @@
+//! The conformance suite: every scenario runs against an in-memory store, a local temp
+//! folder and a real S3 server over HTTP, through the library.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use object_store::{ObjectStoreExt as _, PutPayload, path::Path};
+use shelf::{Error, InitOptions, PushRequest, Registry, Silent};
+use shelf_format::{Key, ModelName, ParamValue, Reference, keys};
+use support::{Backend, all_keys, bytes, write_file};
+
+fn init_options() -> InitOptions {
+    InitOptions {
+        name: "test".into(),
+        actor: "tester".into(),
+        single_writer: false,
+    }
+}
+
+fn request(model: &str, paths: Vec<std::path::PathBuf>) -> PushRequest {
+    PushRequest {
+        model: ModelName::new(model).unwrap(),
+        paths,
+        description: String::new(),
+        metrics: BTreeMap::new(),
+        params: BTreeMap::new(),
+        labels: BTreeMap::new(),
+        author: "tester".into(),
+    }
+}
+
+async fn new_registry(backend: &Backend) -> Registry {
+    let registry = backend.registry();
+    let outcome = registry.init(&init_options()).await.unwrap();
+    assert!(outcome.created, "{}", backend.name());
+    registry
+}
+
+/// Run a scenario against every backend.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                for backend in Backend::all() {
+                    eprintln!("-- {} on {}", stringify!($name), backend.name());
+                    scenarios::$name(&backend).await;
+                }
+            }
+        )*
+    };
+}
+
+conformance!(
+    init_is_idempotent_and_verifies_conditional_writes,
+    push_list_show_pull_round_trip,
+    hostile_names_round_trip,
+    repush_unchanged_uploads_no_bytes,
+    large_file_streams_in_parts,
+    pull_refuses_corrupted_blob_and_leaves_nothing,
+    damage_is_named_and_the_rest_still_reads,
+    readers_catch_up_when_derived_files_lag,
+    concurrent_pushes_in_process_get_dense_versions,
+    reindex_rebuilds_deleted_derived_files,
+    operations_without_registry_say_so,
+    bad_requests_write_nothing,
+);
+
+mod scenarios {
+    use super::*;
+
+    pub async fn init_is_idempotent_and_verifies_conditional_writes(backend: &Backend) {
+        let registry = backend.registry();
+        assert!(registry.probe_conditional_writes().await.unwrap());
+        let first = registry.init(&init_options()).await.unwrap();
+        assert!(first.created);
+        assert_eq!(
+            first.descriptor.conditional_writes,
+            shelf_format::ConditionalWrites::Verified
+        );
+        let before = all_keys(registry.store()).await;
+        assert_eq!(
+            before,
+            vec![keys::DESCRIPTOR.to_string()],
+            "probe keys are cleaned up"
+        );
+        let second = registry.init(&init_options()).await.unwrap();
+        assert!(!second.created);
+        assert_eq!(second.descriptor, first.descriptor);
+        assert_eq!(all_keys(registry.store()).await, before);
+    }
+
+    pub async fn push_list_show_pull_round_trip(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let model = write_file(&dir.path().join("model.onnx"), b"onnx bytes");
+        let folder = dir.path().join("extra");
+        write_file(&folder.join("config.json"), b"{}");
+        write_file(&folder.join("tokenizer/vocab.txt"), b"a\nb\n");
+        let mut req = request("fraud-detector", vec![model.clone(), folder.clone()]);
+        req.metrics.insert(Key::new("f1").unwrap(), 0.91);
+        req.metrics.insert(Key::new("auc").unwrap(), 0.97);
+        req.params
+            .insert(Key::new("lr").unwrap(), ParamValue::String("0.01".into()));
+        req.labels.insert(Key::new("team").unwrap(), "risk".into());
+        req.description = "first cut\nwith two lines".into();
+        let v1 = registry.push(&req, &Silent).await.unwrap();
+        assert_eq!(v1.version, 1);
+        assert_eq!(v1.attempts, 1);
+        assert!(v1.warnings.is_empty(), "{:?}", v1.warnings);
+        let paths: Vec<&str> = v1.artifacts.iter().map(|a| a.path.as_str()).collect();
+        assert_eq!(paths, ["model.onnx", "config.json", "tokenizer/vocab.txt"]);
+
+        req.metrics.insert(Key::new("f1").unwrap(), 0.93);
+        let v2 = registry.push(&req, &Silent).await.unwrap();
+        assert_eq!(v2.version, 2);
+        assert_ne!(v2.content_id, v1.content_id);
+
+        let listing = registry.list().await.unwrap();
+        assert!(listing.problems.is_empty(), "{:?}", listing.problems);
+        assert_eq!(listing.models.len(), 1);
+        assert_eq!(listing.models[0].versions, 2);
+        assert_eq!(
+            listing.models[0].latest.as_ref().unwrap().metrics[&Key::new("f1").unwrap()],
+            0.93
+        );
+
+        for (text, version) in [
+            ("fraud-detector@1", 1),
+            ("fraud-detector@latest", 2),
+            ("fraud-detector", 2),
+            (
+                &format!("fraud-detector@sha256:{}", &v1.content_id.hex()[..10]),
+                1,
+            ),
+        ] {
+            let reference: Reference = text.parse().unwrap();
+            let (_, summary) = registry.resolve(&reference).await.unwrap();
+            assert_eq!(summary.version, version, "{text}");
+            let manifest = registry.manifest(&reference.model, &summary).await.unwrap();
+            assert_eq!(manifest.content_id().unwrap(), summary.content_id);
+            assert_eq!(manifest.description, "first cut\nwith two lines");
+            assert_eq!(manifest.created_by, "tester");
+        }
+        let missing = registry.resolve(&"fraud-detector@3".parse().unwrap()).await;
+        assert!(
+            matches!(missing, Err(Error::NotFound { .. })),
+            "{missing:?}"
+        );
+
+        let out = tempfile::tempdir().unwrap();
+        let pulled = registry
+            .pull(&"fraud-detector@1".parse().unwrap(), out.path(), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(pulled.files.len(), 3);
+        assert_eq!(
+            std::fs::read(out.path().join("model.onnx")).unwrap(),
+            b"onnx bytes"
+        );
+        assert_eq!(
+            std::fs::read(out.path().join("tokenizer/vocab.txt")).unwrap(),
+            b"a\nb\n"
+        );
+        let again = registry
+            .pull(&"fraud-detector@1".parse().unwrap(), out.path(), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(
+            again.bytes_downloaded, 0,
+            "identical files are not downloaded again"
+        );
+
+        let report = registry.verify(&Silent).await.unwrap();
+        assert!(report.is_clean(), "{:?}", report.problems);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        assert_eq!(
+            (report.models, report.versions, report.log_entries),
+            (1, 2, 2)
+        );
+    }
+
+    pub async fn hostile_names_round_trip(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("weights");
+        write_file(&folder.join("part 1 (final).bin"), b"one");
+        write_file(&folder.join("données/模型 #2.pt"), b"two");
+        write_file(&folder.join("100%.txt"), b"three");
+        let v = registry
+            .push(&request("team.a/model_v2-b", vec![folder]), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(v.version, 1);
+        let out = tempfile::tempdir().unwrap();
+        registry
+            .pull(&"team.a/model_v2-b@1".parse().unwrap(), out.path(), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(out.path().join("données/模型 #2.pt")).unwrap(),
+            b"two"
+        );
+        assert_eq!(
+            std::fs::read(out.path().join("part 1 (final).bin")).unwrap(),
+            b"one"
+        );
+        assert_eq!(
+            std::fs::read(out.path().join("100%.txt")).unwrap(),
+            b"three"
+        );
+        // A namespace and a model of the same name coexist.
+        let file = write_file(&dir.path().join("x.bin"), b"x");
+        registry
+            .push(&request("team.a", vec![file]), &Silent)
+            .await
+            .unwrap();
+        let names: Vec<String> = registry
+            .list()
+            .await
+            .unwrap()
+            .models
+            .iter()
+            .map(|m| m.model.to_string())
+            .collect();
+        assert_eq!(names, ["team.a", "team.a/model_v2-b"]);
+        assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    pub async fn repush_unchanged_uploads_no_bytes(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let small = write_file(&dir.path().join("small.bin"), &bytes(1, 1000));
+        let large = write_file(
+            &dir.path().join("large.bin"),
+            &bytes(2, 9 * 1024 * 1024 + 17),
+        );
+        let first = registry
+            .push(&request("m", vec![small.clone(), large.clone()]), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(first.bytes_uploaded, 1000 + 9 * 1024 * 1024 + 17);
+        let second = registry
+            .push(&request("m", vec![small, large]), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(second.version, 2);
+        assert_eq!(second.bytes_uploaded, 0);
+        assert!(second.artifacts.iter().all(|a| !a.uploaded));
+        let staging = all_keys(registry.store())
+            .await
+            .into_iter()
+            .filter(|k| k.starts_with(keys::UPLOADS_PREFIX))
+            .count();
+        assert_eq!(staging, 0, "staging objects are removed");
+    }
+
+    pub async fn large_file_streams_in_parts(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let content = bytes(3, 3 * 8 * 1024 * 1024 + 12345);
+        let file = write_file(&dir.path().join("big.safetensors"), &content);
+        let v = registry
+            .push(&request("big", vec![file]), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(v.artifacts[0].size, content.len() as u64);
+        assert_eq!(v.artifacts[0].digest, shelf_format::Digest::of(&content));
+        let stored = registry
+            .get_bytes(&keys::blob_key(&v.artifacts[0].digest))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.as_ref() == content.as_slice());
+    }
+
+    pub async fn pull_refuses_corrupted_blob_and_leaves_nothing(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"the real weights");
+        let v = registry
+            .push(&request("m", vec![file]), &Silent)
+            .await
+            .unwrap();
+        let key = keys::blob_key(&v.artifacts[0].digest);
+        registry
+            .store()
+            .put(
+                &Path::from(key.as_str()),
+                PutPayload::from_static(b"tampered weights"),
+            )
+            .await
+            .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let err = registry
+            .pull(&"m@1".parse().unwrap(), out.path(), &Silent)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Integrity { .. }), "{err}");
+        assert!(err.to_string().contains(&key), "{err}");
+        let left: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+        assert!(left.is_empty(), "nothing half-written: {left:?}");
+        let report = registry.verify(&Silent).await.unwrap();
+        assert!(
+            report.problems.iter().any(|p| p.key == key),
+            "{:?}",
+            report.problems
+        );
+    }
+
+    pub async fn damage_is_named_and_the_rest_still_reads(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let store = Arc::clone(registry.store());
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"weights");
+        for model in ["healthy", "truncated", "rechained"] {
+            for i in 0..3 {
+                let mut req = request(model, vec![file.clone()]);
+                req.metrics.insert(Key::new("i").unwrap(), f64::from(i));
+                registry.push(&req, &Silent).await.unwrap();
+            }
+        }
+        let blob = write_file(&dir.path().join("c.bin"), b"corrupt me");
+        let c = registry
+            .push(&request("corrupted-blob", vec![blob]), &Silent)
+            .await
+            .unwrap();
+
+        // 1. a truncated head entry
+        let truncated = ModelName::new("truncated").unwrap();
+        let key3 = keys::log_key(&truncated, 3);
+        let bytes3 = registry.get_bytes(&key3).await.unwrap().unwrap();
+        store
+            .put(
+                &Path::from(key3.as_str()),
+                PutPayload::from(bytes3.slice(..bytes3.len() / 2)),
+            )
+            .await
+            .unwrap();
+        // 2. an entry whose prev hash was rewritten
+        let rechained = ModelName::new("rechained").unwrap();
+        let key2 = keys::log_key(&rechained, 2);
+        let raw = registry.get_bytes(&key2).await.unwrap().unwrap();
+        let mut doc: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        doc["prev"] = serde_json::json!(shelf_format::Digest::of(b"forged").to_string());
+        store
+            .put(
+                &Path::from(key2.as_str()),
+                PutPayload::from(shelf_format::to_canonical_vec(&doc).unwrap()),
+            )
+            .await
+            .unwrap();
+        // 3. a blob whose bytes changed
+        let blob_key = keys::blob_key(&c.artifacts[0].digest);
+        store
+            .put(
+                &Path::from(blob_key.as_str()),
+                PutPayload::from_static(b"corrupt ME"),
+            )
+            .await
+            .unwrap();
+
+        let report = registry.verify(&Silent).await.unwrap();
+        let named = |key: &str| report.problems.iter().any(|p| p.key == key);
+        assert!(named(&key3), "{:#?}", report.problems);
+        assert!(named(&key2), "{:#?}", report.problems);
+        assert!(
+            named(&keys::log_key(&rechained, 3)),
+            "the next link breaks too: {:#?}",
+            report.problems
+        );
+        assert!(named(&blob_key), "{:#?}", report.problems);
+        assert!(
+            !report.problems.iter().any(|p| p.key.contains("healthy")),
+            "{:#?}",
+            report.problems
+        );
+
+        // Readers still work for the rest and say what is unreadable.
+        let listing = registry.list().await.unwrap();
+        let versions: BTreeMap<String, u64> = listing
+            .models
+            .iter()
+            .map(|m| (m.model.to_string(), m.versions))
+            .collect();
+        assert_eq!(versions["healthy"], 3);
+        assert_eq!(versions["truncated"], 2, "{listing:?}");
+        assert!(
+            listing.problems.iter().any(|p| p.key == key3),
+            "{:?}",
+            listing.problems
+        );
+        let (view, summary) = registry
+            .resolve(&"truncated@2".parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(summary.version, 2);
+        assert!(view.problems.iter().any(|p| p.key == key3));
+        registry
+            .resolve(&"healthy@3".parse().unwrap())
+            .await
+            .unwrap();
+
+        // Writers refuse to append to a damaged log.
+        let err = registry
+            .push(&request("truncated", vec![file.clone()]), &Silent)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Integrity { .. }), "{err}");
+        assert!(err.to_string().contains(&key3), "{err}");
+        assert!(
+            registry
+                .get_bytes(&keys::log_key(&truncated, 4))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    pub async fn readers_catch_up_when_derived_files_lag(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"weights");
+        registry
+            .push(&request("m", vec![file.clone()]), &Silent)
+            .await
+            .unwrap();
+        let model = ModelName::new("m").unwrap();
+        let index_v1 = registry
+            .get_bytes(&keys::model_index_key(&model))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, catalog_v1, _) = registry.read_catalog().await.unwrap();
+        registry
+            .push(&request("m", vec![file.clone()]), &Silent)
+            .await
+            .unwrap();
+        registry
+            .push(&request("m", vec![file]), &Silent)
+            .await
+            .unwrap();
+        // Put the derived files back to what they were after version 1.
+        registry
+            .put_derived(&keys::model_index_key(&model), index_v1.to_vec())
+            .await
+            .unwrap();
+        for key in all_keys(registry.store()).await {
+            if key.starts_with("catalog/") || key.contains("_versions/00000000000000000003") {
+                registry
+                    .store()
+                    .delete(&Path::from(key.as_str()))
+                    .await
+                    .unwrap();
+            }
+        }
+        let catalog_v1 = catalog_v1.unwrap();
+        registry
+            .put_if_absent(
+                &keys::catalog_key(1),
+                shelf_format::encode(&catalog_v1).unwrap(),
+            )
+            .await
+            .unwrap();
+
+        let view = registry.model(&model).await.unwrap();
+        assert_eq!(view.index.versions.len(), 3);
+        assert_eq!(view.caught_up, 2, "two entries read past the stale index");
+        let listing = registry.list().await.unwrap();
+        assert_eq!(listing.models[0].versions, 3);
+        let (_, s) = registry.resolve(&"m@3".parse().unwrap()).await.unwrap();
+        let manifest = registry.manifest(&model, &s).await.unwrap();
+        assert_eq!(
+            manifest.version, 3,
+            "read from the log when the materialised copy is missing"
+        );
+        let report = registry.verify(&Silent).await.unwrap();
+        assert!(report.is_clean(), "{:?}", report.problems);
+        assert!(
+            !report.warnings.is_empty(),
+            "lagging derived files are warned about"
+        );
+    }
+
+    pub async fn concurrent_pushes_in_process_get_dense_versions(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8u64 {
+            let registry = registry.clone();
+            let file = write_file(&dir.path().join(format!("w{i}.bin")), &bytes(i, 100));
+            tasks.push(tokio::spawn(async move {
+                let mut req = request("contended", vec![file]);
+                req.metrics.insert(Key::new("writer").unwrap(), i as f64);
+                registry.push(&req, &Silent).await.unwrap()
+            }));
+        }
+        let mut versions = Vec::new();
+        for t in tasks {
+            versions.push(t.await.unwrap().version);
+        }
+        versions.sort();
+        assert_eq!(versions, (1..=8).collect::<Vec<_>>());
+        let view = registry
+            .model(&ModelName::new("contended").unwrap())
+            .await
+            .unwrap();
+        let writers: std::collections::BTreeSet<u64> = view
+            .index
+            .versions
+            .iter()
+            .map(|v| v.metrics[&Key::new("writer").unwrap()] as u64)
+            .collect();
+        assert_eq!(writers.len(), 8, "every writer's version is there once");
+        let (_, catalog, _) = registry.read_catalog().await.unwrap();
+        assert_eq!(
+            catalog.unwrap().models[&ModelName::new("contended").unwrap()].versions,
+            8
+        );
+        assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    pub async fn reindex_rebuilds_deleted_derived_files(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"w");
+        for model in ["a", "b/c"] {
+            registry
+                .push(&request(model, vec![file.clone()]), &Silent)
+                .await
+                .unwrap();
+            registry
+                .push(&request(model, vec![file.clone()]), &Silent)
+                .await
+                .unwrap();
+        }
+        let before: Vec<String> = all_keys(registry.store()).await;
+        let mut derived = Vec::new();
+        for key in &before {
+            if key.contains("/_versions/")
+                || key.ends_with("/_index.json")
+                || key.starts_with("catalog/")
+            {
+                registry
+                    .store()
+                    .delete(&Path::from(key.as_str()))
+                    .await
+                    .unwrap();
+                derived.push(key.clone());
+            }
+        }
+        // A hand-damaged index must not stop the rebuild either.
+        let a = ModelName::new("a").unwrap();
+        registry
+            .put_derived(&keys::model_index_key(&a), b"{not json".to_vec())
+            .await
+            .unwrap();
+        let report = registry.reindex().await.unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.models.len(), 2);
+        let after = all_keys(registry.store()).await;
+        for key in derived.iter().filter(|k| !k.starts_with("catalog/")) {
+            assert!(after.contains(key), "{key} rebuilt");
+        }
+        let (_, catalog, _) = registry.read_catalog().await.unwrap();
+        let catalog = catalog.unwrap();
+        assert_eq!(catalog.models.len(), 2);
+        assert!(catalog.models.values().all(|e| e.versions == 2));
+        let report = registry.verify(&Silent).await.unwrap();
+        assert!(
+            report.is_clean() && report.warnings.is_empty(),
+            "{report:?}"
+        );
+    }
+
+    pub async fn operations_without_registry_say_so(backend: &Backend) {
+        let registry = backend.registry();
+        let err = registry.list().await.unwrap_err();
+        assert!(matches!(err, Error::NotARegistry { .. }), "{err}");
+        assert!(err.to_string().contains("shelf init"), "{err}");
+    }
+
+    pub async fn bad_requests_write_nothing(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let before = all_keys(registry.store()).await;
+        let dir = tempfile::tempdir().unwrap();
+        let good = write_file(&dir.path().join("ok.bin"), b"ok");
+        let mut nan = request("m", vec![good.clone()]);
+        nan.metrics.insert(Key::new("f1").unwrap(), f64::NAN);
+        let mut long_label = request("m", vec![good.clone()]);
+        long_label
+            .labels
+            .insert(Key::new("k").unwrap(), "x".repeat(300));
+        let empty = dir.path().join("empty");
+        std::fs::create_dir_all(&empty).unwrap();
+        let cases = [
+            (
+                request("m", vec![good.clone(), dir.path().join("missing.bin")]),
+                "missing.bin",
+            ),
+            (nan, "finite"),
+            (long_label, "at most 256 bytes"),
+            (request("m", vec![empty]), "no files"),
+            (
+                request("m", vec![good.clone(), good.clone()]),
+                "both be stored",
+            ),
+        ];
+        for (req, needle) in cases {
+            let err = registry.push(&req, &Silent).await.unwrap_err();
+            assert!(err.is_usage(), "{err}");
+            assert!(
+                err.to_string().contains(needle),
+                "{err} should mention {needle}"
+            );
+            assert_eq!(
+                all_keys(registry.store()).await,
+                before,
+                "nothing written for: {err}"
+            );
+        }
+    }
+}
+
+/// A store that silently ignores put-if-absent, like some S3-compatible proxies.
+#[derive(Debug)]
+struct IgnoresConditionalWrites(object_store::memory::InMemory);
+
+impl std::fmt::Display for IgnoresConditionalWrites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IgnoresConditionalWrites")
+    }
+}
+
+#[async_trait::async_trait]
+impl object_store::ObjectStore for IgnoresConditionalWrites {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        mut opts: object_store::PutOptions,
+    ) -> object_store::Result<object_store::PutResult> {
+        opts.mode = object_store::PutMode::Overwrite;
+        self.0.put_opts(location, payload, opts).await
+    }
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: object_store::PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
+        self.0.put_multipart_opts(location, opts).await
+    }
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: object_store::GetOptions,
+    ) -> object_store::Result<object_store::GetResult> {
+        self.0.get_opts(location, options).await
+    }
+    fn delete_stream(
+        &self,
+        locations: futures::stream::BoxStream<'static, object_store::Result<Path>>,
+    ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
+        self.0.delete_stream(locations)
+    }
+    fn list(
+        &self,
+        prefix: Option<&Path>,
+    ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
+        self.0.list(prefix)
+    }
+    async fn list_with_delimiter(
+        &self,
+        prefix: Option<&Path>,
+    ) -> object_store::Result<object_store::ListResult> {
+        self.0.list_with_delimiter(prefix).await
+    }
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: object_store::CopyOptions,
+    ) -> object_store::Result<()> {
+        self.0.copy_opts(from, to, options).await
+    }
+}
+
+#[tokio::test]
+async fn init_refuses_a_store_that_ignores_conditional_writes() {
+    let store = Arc::new(IgnoresConditionalWrites(
+        object_store::memory::InMemory::new(),
+    ));
+    let registry = Registry::new(store, "proxy://");
+    assert!(!registry.probe_conditional_writes().await.unwrap());
+    let err = registry.init(&init_options()).await.unwrap_err();
+    assert!(matches!(err, Error::UnsafeStore { .. }), "{err}");
+    assert!(
+        err.to_string().contains("ignores conditional writes"),
+        "{err}"
+    );
+    assert!(
+        all_keys(registry.store()).await.is_empty(),
+        "nothing written"
+    );
+    let outcome = registry
+        .init(&InitOptions {
+            single_writer: true,
+            ..init_options()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.descriptor.conditional_writes,
+        shelf_format::ConditionalWrites::SingleWriter
+    );
+}

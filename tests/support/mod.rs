@@ -1,0 +1,258 @@
+//! Test harness: the three stores every scenario runs against (in-memory, a local temp
+//! folder, a real S3 server over HTTP), and a runner for the `shelf` binary.
+//!
+//! The S3 server (moto) is started by `scripts/test.sh`, which exports
+//! `SHELF_TEST_S3_ENDPOINT`; each test creates its own bucket on it.
+
+#![allow(dead_code)]
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use shelf::Registry;
+
+/// The S3 endpoint of the test server. Panics with instructions when it is not running:
+/// S3 tests are never silently skipped.
+pub fn s3_endpoint() -> String {
+    std::env::var("SHELF_TEST_S3_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "SHELF_TEST_S3_ENDPOINT is not set: run the tests with scripts/test.sh, which installs and starts the S3 test server"
+        )
+    })
+}
+
+/// A bucket name unique to this test run.
+pub fn unique(prefix: &str) -> String {
+    let id: u64 = rand::random();
+    format!("{prefix}-{id:016x}")
+}
+
+/// Create a bucket on the test S3 server (moto accepts unsigned requests).
+pub fn create_bucket(bucket: &str) {
+    let endpoint = s3_endpoint();
+    let addr = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = TcpStream::connect(addr).expect("connect to the S3 test server");
+    write!(
+        stream,
+        "PUT /{bucket} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
+        "creating bucket {bucket}: {response}"
+    );
+}
+
+/// Where a test registry lives.
+pub enum Backend {
+    Memory,
+    Local(tempfile::TempDir),
+    S3 { bucket: String, prefix: String },
+}
+
+impl Backend {
+    pub fn memory() -> Self {
+        Backend::Memory
+    }
+
+    pub fn local() -> Self {
+        Backend::Local(tempfile::tempdir().unwrap())
+    }
+
+    /// A fresh bucket, with a prefix so that registries under a prefix are exercised too.
+    pub fn s3() -> Self {
+        let bucket = unique("shelf-test");
+        create_bucket(&bucket);
+        Backend::S3 {
+            bucket,
+            prefix: "registries/team a".into(),
+        }
+    }
+
+    pub fn all() -> Vec<Backend> {
+        vec![Backend::memory(), Backend::local(), Backend::s3()]
+    }
+
+    /// The two backends a separate process can share.
+    pub fn shared() -> Vec<Backend> {
+        vec![Backend::local(), Backend::s3()]
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Local(_) => "local",
+            Backend::S3 { .. } => "s3",
+        }
+    }
+
+    /// The `--registry` value for the CLI.
+    pub fn url(&self) -> String {
+        match self {
+            Backend::Memory => "memory://".into(),
+            Backend::Local(dir) => dir.path().join("registry").display().to_string(),
+            Backend::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+        }
+    }
+
+    /// A store on the registry root (unprefixed for memory, prefixed for the others).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        match self {
+            Backend::Memory => Arc::new(InMemory::new()),
+            Backend::Local(dir) => {
+                let root = dir.path().join("registry");
+                std::fs::create_dir_all(&root).unwrap();
+                Arc::new(LocalFileSystem::new_with_prefix(root).unwrap())
+            }
+            Backend::S3 { bucket, prefix } => {
+                let s3 = AmazonS3Builder::new()
+                    .with_endpoint(s3_endpoint())
+                    .with_allow_http(true)
+                    .with_bucket_name(bucket)
+                    .with_region("us-east-1")
+                    .with_access_key_id("testing")
+                    .with_secret_access_key("testing")
+                    .build()
+                    .unwrap();
+                Arc::new(object_store::prefix::PrefixStore::new(
+                    Arc::new(s3) as Arc<dyn ObjectStore>,
+                    prefix.as_str(),
+                ))
+            }
+        }
+    }
+
+    /// A registry object on this backend (for memory, each call is a new empty store, so
+    /// keep the one you get).
+    pub fn registry(&self) -> Registry {
+        Registry::new(self.store(), self.url())
+    }
+
+    /// A `shelf` command with the registry and S3 settings of this backend.
+    pub fn shelf(&self) -> Command {
+        let mut cmd = shelf_command();
+        cmd.env("SHELF_REGISTRY", self.url());
+        if let Backend::S3 { .. } = self {
+            s3_env(&mut cmd, &s3_endpoint());
+        }
+        cmd
+    }
+}
+
+/// Point a command at an S3 endpoint with test credentials.
+pub fn s3_env(cmd: &mut Command, endpoint: &str) {
+    cmd.env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// The `shelf` binary with a clean environment for registry settings.
+pub fn shelf_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shelf"));
+    for var in [
+        "SHELF_REGISTRY",
+        "SHELF_FAILPOINT",
+        "SHELF_AUTHOR",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT",
+        "AWS_PROFILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("SHELF_AUTHOR", "test-runner");
+    cmd
+}
+
+/// Run, returning the output; the command's stderr is kept for messages.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("spawn shelf")
+}
+
+/// Parse stdout strictly as one JSON document.
+pub fn json(output: &Output) -> serde_json::Value {
+    let text = String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8");
+    serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}):\n{text}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Assert an exit code, showing the output when it differs.
+#[track_caller]
+pub fn assert_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "expected exit code {code}\nstdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// Write a file with given content, creating parent folders.
+pub fn write_file(path: &Path, content: &[u8]) -> PathBuf {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, content).unwrap();
+    path.to_path_buf()
+}
+
+/// Deterministic pseudo-random bytes.
+pub fn bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Every key in the store, sorted.
+pub async fn all_keys(store: &Arc<dyn ObjectStore>) -> Vec<String> {
+    use futures::TryStreamExt as _;
+    let mut keys: Vec<String> = store
+        .list(None)
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    keys.sort();
+    keys
+}
+
+/// A current-thread runtime for tests that mix processes and async checks.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
