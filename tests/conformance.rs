@@ -624,58 +624,65 @@ mod scenarios {
     }
 }
 
-/// A store that silently ignores put-if-absent, like some S3-compatible proxies.
-#[derive(Debug)]
-struct IgnoresConditionalWrites(object_store::memory::InMemory);
+/// A store with injected faults: one that silently ignores put-if-absent (like some
+/// S3-compatible proxies), or one whose server-side copy fails (like S3 past 5 GiB).
+#[derive(Debug, Default)]
+struct Faulty {
+    inner: object_store::memory::InMemory,
+    ignores_conditional_writes: bool,
+    copy_fails: bool,
+}
 
-impl std::fmt::Display for IgnoresConditionalWrites {
+impl std::fmt::Display for Faulty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("IgnoresConditionalWrites")
+        write!(f, "{self:?}")
     }
 }
 
 #[async_trait::async_trait]
-impl object_store::ObjectStore for IgnoresConditionalWrites {
+impl object_store::ObjectStore for Faulty {
     async fn put_opts(
         &self,
         location: &Path,
         payload: PutPayload,
         mut opts: object_store::PutOptions,
     ) -> object_store::Result<object_store::PutResult> {
-        opts.mode = object_store::PutMode::Overwrite;
-        self.0.put_opts(location, payload, opts).await
+        if self.ignores_conditional_writes {
+            opts.mode = object_store::PutMode::Overwrite;
+        }
+        self.inner.put_opts(location, payload, opts).await
     }
     async fn put_multipart_opts(
         &self,
         location: &Path,
         opts: object_store::PutMultipartOptions,
     ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
-        self.0.put_multipart_opts(location, opts).await
+        self.inner.put_multipart_opts(location, opts).await
     }
     async fn get_opts(
         &self,
         location: &Path,
         options: object_store::GetOptions,
     ) -> object_store::Result<object_store::GetResult> {
-        self.0.get_opts(location, options).await
+        self.inner.get_opts(location, options).await
     }
     fn delete_stream(
         &self,
         locations: futures::stream::BoxStream<'static, object_store::Result<Path>>,
     ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
-        self.0.delete_stream(locations)
+        self.inner.delete_stream(locations)
     }
     fn list(
         &self,
         prefix: Option<&Path>,
     ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
-        self.0.list(prefix)
+        self.inner.list(prefix)
     }
     async fn list_with_delimiter(
         &self,
         prefix: Option<&Path>,
     ) -> object_store::Result<object_store::ListResult> {
-        self.0.list_with_delimiter(prefix).await
+        self.inner.list_with_delimiter(prefix).await
     }
     async fn copy_opts(
         &self,
@@ -683,15 +690,22 @@ impl object_store::ObjectStore for IgnoresConditionalWrites {
         to: &Path,
         options: object_store::CopyOptions,
     ) -> object_store::Result<()> {
-        self.0.copy_opts(from, to, options).await
+        if self.copy_fails {
+            return Err(object_store::Error::Generic {
+                store: "Faulty",
+                source: "copy source too large".into(),
+            });
+        }
+        self.inner.copy_opts(from, to, options).await
     }
 }
 
 #[tokio::test]
 async fn init_refuses_a_store_that_ignores_conditional_writes() {
-    let store = Arc::new(IgnoresConditionalWrites(
-        object_store::memory::InMemory::new(),
-    ));
+    let store = Arc::new(Faulty {
+        ignores_conditional_writes: true,
+        ..Default::default()
+    });
     let registry = Registry::new(store, "proxy://");
     assert!(!registry.probe_conditional_writes().await.unwrap());
     let err = registry.init(&init_options()).await.unwrap_err();
@@ -715,4 +729,35 @@ async fn init_refuses_a_store_that_ignores_conditional_writes() {
         outcome.descriptor.conditional_writes,
         shelf_format::ConditionalWrites::SingleWriter
     );
+}
+
+#[tokio::test]
+async fn a_failed_server_side_copy_falls_back_to_a_direct_upload() {
+    let store = Arc::new(Faulty {
+        copy_fails: true,
+        ..Default::default()
+    });
+    let registry = Registry::new(store, "faulty://");
+    registry.init(&init_options()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let content = bytes(9, 2 * 8 * 1024 * 1024 + 1);
+    let file = write_file(&dir.path().join("big.bin"), &content);
+    let v = registry
+        .push(&request("m", vec![file]), &Silent)
+        .await
+        .unwrap();
+    let stored = registry
+        .get_bytes(&keys::blob_key(&v.artifacts[0].digest))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.as_ref() == content.as_slice());
+    let keys_left = all_keys(registry.store()).await;
+    assert!(
+        !keys_left
+            .iter()
+            .any(|k| k.starts_with(keys::UPLOADS_PREFIX)),
+        "{keys_left:?}"
+    );
+    assert!(registry.verify(&Silent).await.unwrap().is_clean());
 }

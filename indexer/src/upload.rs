@@ -171,8 +171,50 @@ impl Registry {
     ) -> Result<Uploaded> {
         let id: u128 = rand::random();
         let staging = keys::upload_key(&format!("{id:032x}"));
+        let (total, digest) = self
+            .stream_file(source, &staging, label, size, None, reporter)
+            .await?;
+        let key = keys::blob_key(&digest);
+        let published = self.publish_staged(&staging, &key, total).await;
+        let _ = self.store().delete(&path(&staging)).await;
+        if let Err(e) = published {
+            if matches!(e, Error::Integrity { .. }) {
+                return Err(e);
+            }
+            // The server-side copy failed (S3 copies at most 5 GiB in one request, some
+            // stores can't copy at all): send the bytes again, straight to the blob key,
+            // checking that they still hash to the same digest.
+            tracing::warn!(error = %e, "copy from staging failed; uploading to the blob key directly");
+            self.stream_file(source, &key, label, size, Some(digest), reporter)
+                .await?;
+            self.check_blob(&key, total).await?;
+            return Ok(Uploaded {
+                size: total,
+                digest,
+                bytes_uploaded: 2 * total,
+            });
+        }
+        Ok(Uploaded {
+            size: total,
+            digest,
+            bytes_uploaded: total,
+        })
+    }
+
+    /// Stream `source` to `key` as a multipart upload while hashing it, in one pass.
+    /// With `expected`, the upload is aborted (nothing becomes visible) unless the bytes
+    /// hash to it.
+    async fn stream_file(
+        &self,
+        source: &FsPath,
+        key: &str,
+        label: &str,
+        size: u64,
+        expected: Option<Digest>,
+        reporter: &dyn Reporter,
+    ) -> Result<(u64, Digest)> {
         let progress = reporter.transfer(label, size);
-        let upload = self.store().put_multipart(&path(&staging)).await?;
+        let upload = self.store().put_multipart(&path(key)).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
 
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(2);
@@ -226,18 +268,16 @@ impl Registry {
                 return Err(Error::io("read", source, e));
             }
         };
+        if expected.is_some_and(|d| d != digest) {
+            let _ = writer.abort().await;
+            return Err(Error::Usage(format!(
+                "{} changed while it was being pushed; push again",
+                source.display()
+            )));
+        }
         writer.finish().await?;
         progress.finish();
-
-        let key = keys::blob_key(&digest);
-        let result = self.publish_staged(&staging, &key, total).await;
-        let _ = self.store().delete(&path(&staging)).await;
-        result?;
-        Ok(Uploaded {
-            size: total,
-            digest,
-            bytes_uploaded: total,
-        })
+        Ok((total, digest))
     }
 
     /// Copy a staged upload to its blob key, unless the blob is already there.

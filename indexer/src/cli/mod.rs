@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::Parser as _;
 use shelf::{InitOptions, PushRequest, Registry, Reporter, Silent};
 use shelf_format::{Key, ParamValue, Reference};
@@ -102,7 +102,7 @@ fn reporter(cli: &args::Global) -> Box<dyn Reporter> {
 
 fn open(cli: &args::Global) -> Result<Registry> {
     let location = cli.location();
-    Registry::open(&location).with_context(|| format!("cannot open the registry at {location}"))
+    Ok(Registry::open(&location)?)
 }
 
 async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {

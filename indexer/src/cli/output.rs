@@ -81,7 +81,14 @@ impl Out {
     pub fn error(&mut self, err: &anyhow::Error, code: i32) {
         let mut chain = err.chain();
         let message = chain.next().map(|c| c.to_string()).unwrap_or_default();
-        let causes: Vec<String> = chain.map(|c| c.to_string()).collect();
+        // Store errors repeat their source in their own message: show each cause once.
+        let mut causes: Vec<String> = Vec::new();
+        for cause in chain.map(|c| c.to_string()) {
+            let last = causes.last().unwrap_or(&message);
+            if !last.contains(&cause) {
+                causes.push(cause);
+            }
+        }
         eprintln!("error: {message}");
         for cause in &causes {
             eprintln!("  Caused by: {cause}");
