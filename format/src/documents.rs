@@ -163,7 +163,7 @@ pub enum Event {
     Register {
         version: u64,
         content_id: Digest,
-        manifest: VersionManifest,
+        manifest: Box<VersionManifest>,
     },
     /// An event type this build doesn't know (written by a newer tool). Never written.
     #[serde(other)]

@@ -240,7 +240,7 @@ mod tests {
             Event::Register {
                 version,
                 content_id: manifest.content_id().unwrap(),
-                manifest,
+                manifest: Box::new(manifest),
             },
         )
     }

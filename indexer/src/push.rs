@@ -260,7 +260,7 @@ impl Registry {
                 Event::Register {
                     version,
                     content_id: manifest.content_id()?,
-                    manifest: manifest.clone(),
+                    manifest: Box::new(manifest.clone()),
                 },
             );
             let bytes = encode(&entry)?;

@@ -141,7 +141,7 @@ impl Registry {
                 content_id,
                 manifest,
                 ..
-            } if content_id == summary.content_id => Ok(manifest),
+            } if content_id == summary.content_id => Ok(*manifest),
             _ => Err(Error::Integrity {
                 key: log_key,
                 detail: format!("does not register version {}", summary.version),

@@ -491,10 +491,7 @@ impl Registry {
         if let Some(bytes) = self.get_bytes(&key).await? {
             if let Ok(existing) = decode::<ModelIndex>(&key, &bytes) {
                 let seq = |i: &ModelIndex| i.head.map_or(0, |h| h.seq);
-                if seq(&existing) >= seq(index) && existing.head == index.head {
-                    return Ok(());
-                }
-                if seq(&existing) > seq(index) {
+                if seq(&existing) >= seq(index) {
                     return Ok(());
                 }
             }
