@@ -28,16 +28,32 @@ step() {
   printf '==> ok (%ds): %s\n' "$((SECONDS - start))" "$*" >&2
 }
 
+# cargo test, its output also kept in target/test-output.log for the summary below.
+run_tests() {
+  cargo test --workspace "$@" 2>&1 | tee target/test-output.log
+  return "${PIPESTATUS[0]}"
+}
+
 step bash scripts/setup.sh
 
 # shellcheck source=scripts/lib/s3.sh
 source scripts/lib/s3.sh
-trap s3_stop EXIT
-trap 's3_stop; exit 130' INT
-trap 's3_stop; exit 143' TERM
+# On exit: stop the S3 server, then print one closing line for the whole run (cargo
+# prints one per test binary, the last of which is often an empty doc-test run).
+on_exit() {
+  s3_stop
+  if [[ -f target/test-output.log ]]; then
+    awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
+  fi
+}
+mkdir -p target
+rm -f target/test-output.log
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 step s3_start
 
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
 step cargo build -p shelf-format --target wasm32-unknown-unknown
-step cargo test --workspace "$@"
+step run_tests "$@"
