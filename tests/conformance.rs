@@ -631,6 +631,9 @@ struct Faulty {
     inner: object_store::memory::InMemory,
     ignores_conditional_writes: bool,
     copy_fails: bool,
+    /// Log entries are written, but the answer says the key was taken, as when the HTTP
+    /// client retries a put whose first answer was lost.
+    log_answers_lost: bool,
 }
 
 impl std::fmt::Display for Faulty {
@@ -650,7 +653,14 @@ impl object_store::ObjectStore for Faulty {
         if self.ignores_conditional_writes {
             opts.mode = object_store::PutMode::Overwrite;
         }
-        self.inner.put_opts(location, payload, opts).await
+        let result = self.inner.put_opts(location, payload, opts).await;
+        if self.log_answers_lost && result.is_ok() && location.as_ref().contains("/_log/") {
+            return Err(object_store::Error::AlreadyExists {
+                path: location.to_string(),
+                source: "412 on the retried request".into(),
+            });
+        }
+        result
     }
     async fn put_multipart_opts(
         &self,
@@ -758,6 +768,35 @@ async fn a_failed_server_side_copy_falls_back_to_a_direct_upload() {
             .iter()
             .any(|k| k.starts_with(keys::UPLOADS_PREFIX)),
         "{keys_left:?}"
+    );
+    assert!(registry.verify(&Silent).await.unwrap().is_clean());
+}
+
+#[tokio::test]
+async fn a_commit_whose_answer_was_lost_is_recognised_not_repeated() {
+    let store = Arc::new(Faulty {
+        log_answers_lost: true,
+        ..Default::default()
+    });
+    let registry = Registry::new(store, "flaky://");
+    registry.init(&init_options()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(&dir.path().join("w.bin"), b"w");
+    for expected in 1..=2 {
+        let v = registry
+            .push(&request("m", vec![file.clone()]), &Silent)
+            .await
+            .unwrap();
+        assert_eq!(v.version, expected);
+        assert_eq!(v.seq, expected);
+    }
+    let m = ModelName::new("m").unwrap();
+    assert!(
+        registry
+            .get_bytes(&keys::log_key(&m, 3))
+            .await
+            .unwrap()
+            .is_none()
     );
     assert!(registry.verify(&Silent).await.unwrap().is_clean());
 }

@@ -271,6 +271,12 @@ impl Registry {
                 tracing::debug!("committed");
                 break (entry, bytes, manifest);
             }
+            // Taken. If a retried request of ours succeeded before its answer was lost, the
+            // entry there is byte for byte ours: the commit did happen.
+            if self.get_bytes(&key).await?.as_deref() == Some(bytes.as_slice()) {
+                tracing::debug!("committed (by an earlier try of the same request)");
+                break (entry, bytes, manifest);
+            }
             drop(_guard);
             if attempt >= MAX_COMMIT_ATTEMPTS {
                 return Err(Error::Conflict {
