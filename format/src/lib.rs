@@ -5,12 +5,14 @@
 //! the web app. `docs/format.md` is the normative spec; this crate implements it.
 
 pub mod canonical;
+pub mod diff;
 pub mod documents;
 pub mod error;
 pub mod keys;
 pub mod names;
 pub mod refs;
 pub mod replay;
+pub mod search;
 
 pub use canonical::{Digest, Timestamp, to_canonical_vec};
 pub use documents::{

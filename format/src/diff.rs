@@ -1,0 +1,336 @@
+//! Comparing 2 to 4 versions side by side (the web app's compare view, `shelf compare`).
+//!
+//! The first version is the baseline: deltas and verdicts are relative to it.
+
+use std::collections::BTreeSet;
+
+use crate::canonical::Digest;
+use crate::documents::VersionManifest;
+
+/// Whether a bigger value of a metric is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+/// Words that, in a metric's name, mean lower is better (errors, losses, costs, latencies).
+const LOWER_IS_BETTER: [&str; 14] = [
+    "loss",
+    "error",
+    "err",
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+    "wape",
+    "smape",
+    "latency",
+    "perplexity",
+    "fpr",
+    "fnr",
+    "time",
+];
+
+/// The direction of a metric, from its name: `val_loss`, `rmse`, `latency_ms` are lower
+/// is better; everything else (accuracy, f1, auc, precision…) higher is better.
+pub fn metric_direction(key: &str) -> Direction {
+    let lower = key.to_ascii_lowercase();
+    let lower_is_better = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|part| LOWER_IS_BETTER.contains(&part) || part.ends_with("loss"))
+        || lower.ends_with("_ms")
+        || lower.ends_with("_s");
+    if lower_is_better {
+        Direction::LowerIsBetter
+    } else {
+        Direction::HigherIsBetter
+    }
+}
+
+/// How a value compares with the baseline's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Baseline,
+    Better,
+    Worse,
+    Same,
+    /// One of the two has no value.
+    Missing,
+}
+
+/// One metric across the compared versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    pub key: String,
+    pub direction: Direction,
+    pub values: Vec<Option<f64>>,
+    /// Value minus the baseline's value.
+    pub deltas: Vec<Option<f64>>,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// One param or label across the compared versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRow {
+    pub key: String,
+    pub values: Vec<Option<String>>,
+    /// True when not every version has the same value.
+    pub changed: bool,
+}
+
+/// What happened to an artifact path across the compared versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactStatus {
+    /// Same bytes (same digest) in every version.
+    Identical,
+    /// Present everywhere, with different bytes somewhere.
+    Changed,
+    /// Missing from some versions.
+    AddedOrRemoved,
+}
+
+/// One artifact path across the compared versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactRow {
+    pub path: String,
+    pub cells: Vec<Option<(u64, Digest)>>,
+    pub status: ArtifactStatus,
+}
+
+/// The comparison of versions, in the order given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub columns: Vec<String>,
+    pub metrics: Vec<MetricRow>,
+    pub params: Vec<ValueRow>,
+    pub labels: Vec<ValueRow>,
+    pub artifacts: Vec<ArtifactRow>,
+}
+
+fn value_rows<'a>(
+    manifests: &'a [VersionManifest],
+    get: impl Fn(&'a VersionManifest) -> Vec<(String, String)>,
+) -> Vec<ValueRow> {
+    let per: Vec<Vec<(String, String)>> = manifests.iter().map(&get).collect();
+    let keys: BTreeSet<&String> = per.iter().flatten().map(|(k, _)| k).collect();
+    keys.into_iter()
+        .map(|key| {
+            let values: Vec<Option<String>> = per
+                .iter()
+                .map(|kv| kv.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+                .collect();
+            let changed = values.windows(2).any(|w| w[0] != w[1]);
+            ValueRow {
+                key: key.clone(),
+                values,
+                changed,
+            }
+        })
+        .collect()
+}
+
+/// Compare versions; the first is the baseline.
+pub fn compare(manifests: &[VersionManifest]) -> Comparison {
+    let columns = manifests
+        .iter()
+        .map(|m| format!("{}@{}", m.model, m.version))
+        .collect();
+
+    let metric_keys: BTreeSet<&str> = manifests
+        .iter()
+        .flat_map(|m| m.metrics.keys().map(|k| k.as_str()))
+        .collect();
+    let metrics = metric_keys
+        .into_iter()
+        .map(|key| {
+            let direction = metric_direction(key);
+            let values: Vec<Option<f64>> = manifests
+                .iter()
+                .map(|m| {
+                    m.metrics
+                        .iter()
+                        .find(|(k, _)| k.as_str() == key)
+                        .map(|(_, v)| *v)
+                })
+                .collect();
+            let base = values.first().copied().flatten();
+            let deltas = values
+                .iter()
+                .map(|v| Some(v.as_ref()? - base?))
+                .collect::<Vec<_>>();
+            let verdicts = deltas
+                .iter()
+                .enumerate()
+                .map(|(i, d)| match (i, d) {
+                    (0, _) => Verdict::Baseline,
+                    (_, None) => Verdict::Missing,
+                    (_, Some(d)) if *d == 0.0 => Verdict::Same,
+                    (_, Some(d)) => match (direction, *d > 0.0) {
+                        (Direction::HigherIsBetter, true) | (Direction::LowerIsBetter, false) => {
+                            Verdict::Better
+                        }
+                        _ => Verdict::Worse,
+                    },
+                })
+                .collect();
+            MetricRow {
+                key: key.to_string(),
+                direction,
+                values,
+                deltas,
+                verdicts,
+            }
+        })
+        .collect();
+
+    let params = value_rows(manifests, |m| {
+        m.params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    });
+    let labels = value_rows(manifests, |m| {
+        m.labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    });
+
+    let paths: BTreeSet<&str> = manifests
+        .iter()
+        .flat_map(|m| m.artifacts.iter().map(|a| a.path.as_str()))
+        .collect();
+    let artifacts = paths
+        .into_iter()
+        .map(|path| {
+            let cells: Vec<Option<(u64, Digest)>> = manifests
+                .iter()
+                .map(|m| {
+                    m.artifacts
+                        .iter()
+                        .find(|a| a.path.as_str() == path)
+                        .map(|a| (a.size, a.digest))
+                })
+                .collect();
+            let status = if cells.iter().any(Option::is_none) {
+                ArtifactStatus::AddedOrRemoved
+            } else if cells.windows(2).all(|w| w[0] == w[1]) {
+                ArtifactStatus::Identical
+            } else {
+                ArtifactStatus::Changed
+            };
+            ArtifactRow {
+                path: path.to_string(),
+                cells,
+                status,
+            }
+        })
+        .collect();
+
+    Comparison {
+        columns,
+        metrics,
+        params,
+        labels,
+        artifacts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::{Artifact, FORMAT_VERSION, ParamValue, manifest_kind};
+    use crate::names::{ArtifactPath, Key, ModelName};
+
+    fn manifest(
+        version: u64,
+        metrics: &[(&str, f64)],
+        params: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> VersionManifest {
+        VersionManifest {
+            format: FORMAT_VERSION,
+            kind: manifest_kind(),
+            model: ModelName::new("m").unwrap(),
+            version,
+            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            created_by: "a".into(),
+            description: String::new(),
+            artifacts: files
+                .iter()
+                .map(|(p, b)| Artifact {
+                    path: ArtifactPath::new(*p).unwrap(),
+                    size: b.len() as u64,
+                    digest: Digest::of(b),
+                    media_type: None,
+                })
+                .collect(),
+            metrics: metrics
+                .iter()
+                .map(|(k, v)| (Key::new(*k).unwrap(), *v))
+                .collect(),
+            params: params
+                .iter()
+                .map(|(k, v)| (Key::new(*k).unwrap(), ParamValue::String(v.to_string())))
+                .collect(),
+            labels: Default::default(),
+        }
+    }
+
+    #[test]
+    fn directions() {
+        for k in [
+            "val_loss",
+            "rmse",
+            "test.mape",
+            "latency_ms",
+            "error_rate",
+            "trainloss",
+        ] {
+            assert_eq!(metric_direction(k), Direction::LowerIsBetter, "{k}");
+        }
+        for k in [
+            "f1",
+            "auc",
+            "accuracy",
+            "precision",
+            "recall",
+            "test.f1",
+            "miou",
+        ] {
+            assert_eq!(metric_direction(k), Direction::HigherIsBetter, "{k}");
+        }
+    }
+
+    #[test]
+    fn compares_metrics_params_artifacts() {
+        let a = manifest(
+            6,
+            &[("f1", 0.80), ("rmse", 3.0)],
+            &[("lr", "0.1"), ("depth", "6")],
+            &[("w.bin", b"a"), ("cfg", b"c"), ("old", b"o")],
+        );
+        let b = manifest(
+            7,
+            &[("f1", 0.85), ("rmse", 3.5), ("auc", 0.9)],
+            &[("lr", "0.05"), ("depth", "6")],
+            &[("w.bin", b"b"), ("cfg", b"c"), ("new", b"n")],
+        );
+        let c = compare(&[a, b]);
+        assert_eq!(c.columns, ["m@6", "m@7"]);
+        let row = |k: &str| c.metrics.iter().find(|r| r.key == k).unwrap();
+        assert_eq!(row("f1").verdicts, [Verdict::Baseline, Verdict::Better]);
+        assert!((row("f1").deltas[1].unwrap() - 0.05).abs() < 1e-9);
+        assert_eq!(row("rmse").verdicts[1], Verdict::Worse);
+        assert_eq!(row("auc").verdicts[1], Verdict::Missing);
+        let lr = c.params.iter().find(|r| r.key == "lr").unwrap();
+        assert!(lr.changed);
+        assert!(!c.params.iter().find(|r| r.key == "depth").unwrap().changed);
+        let status = |p: &str| c.artifacts.iter().find(|r| r.path == p).unwrap().status;
+        assert_eq!(status("cfg"), ArtifactStatus::Identical);
+        assert_eq!(status("w.bin"), ArtifactStatus::Changed);
+        assert_eq!(status("old"), ArtifactStatus::AddedOrRemoved);
+        assert_eq!(status("new"), ArtifactStatus::AddedOrRemoved);
+    }
+}

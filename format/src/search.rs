@@ -1,0 +1,350 @@
+//! The search language of the catalog, shared by the web app and the CLI.
+//!
+//! ```text
+//! fraud                 a word: in the name, description, author, or a label key or value
+//! f1>0.8  auc>=0.9      a metric condition: > >= < <= = != against a number
+//! label:team=fraud      a label with that value;  label:team  a label present
+//! author:alice          the author (also by:alice);  name:fraud  the name only
+//! -word  -label:x=y     negation of any term
+//! a b OR c d            terms are ANDed; OR separates alternatives
+//! ```
+//!
+//! Words match case-insensitively as substrings. A term that doesn't parse (`f1>high`) is
+//! reported and ignored, so typing never blanks the list.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::documents::VersionSummary;
+use crate::names::{Key, ModelName};
+
+/// A comparison of a metric with a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Op::Gt => left > right,
+            Op::Ge => left >= right,
+            Op::Lt => left < right,
+            Op::Le => left <= right,
+            Op::Eq => left == right,
+            Op::Ne => left != right,
+        }
+    }
+}
+
+/// One condition of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Text(String),
+    Name(String),
+    Author(String),
+    Label { key: String, value: Option<String> },
+    Metric { key: String, op: Op, value: f64 },
+}
+
+/// A condition, possibly negated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub negated: bool,
+    pub condition: Condition,
+}
+
+/// A parsed query: alternatives (OR) of conjunctions (AND) of terms.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Query {
+    pub alternatives: Vec<Vec<Term>>,
+    /// Terms that did not parse, with why; they are ignored.
+    pub errors: Vec<String>,
+}
+
+/// What a query is matched against: a model and its latest version.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub name: &'a str,
+    pub latest: Option<&'a VersionSummary>,
+}
+
+impl<'a> Subject<'a> {
+    pub fn new(name: &'a ModelName, latest: Option<&'a VersionSummary>) -> Self {
+        Subject {
+            name: name.as_str(),
+            latest,
+        }
+    }
+}
+
+fn parse_op(s: &str) -> Option<(usize, usize, Op)> {
+    // Two-character operators first.
+    for (pat, op) in [(">=", Op::Ge), ("<=", Op::Le), ("!=", Op::Ne)] {
+        if let Some(i) = s.find(pat) {
+            return Some((i, i + 2, op));
+        }
+    }
+    for (pat, op) in [('>', Op::Gt), ('<', Op::Lt), ('=', Op::Eq)] {
+        if let Some(i) = s.find(pat) {
+            return Some((i, i + 1, op));
+        }
+    }
+    None
+}
+
+fn parse_term(raw: &str) -> Result<Term, String> {
+    let (negated, body) = match raw.strip_prefix('-') {
+        Some(rest) if !rest.is_empty() => (true, rest),
+        _ => (false, raw),
+    };
+    let lower = body.to_lowercase();
+    let condition = if let Some(rest) = lower
+        .strip_prefix("label:")
+        .map(|_| &body["label:".len()..])
+    {
+        match rest.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Condition::Label {
+                key: k.to_string(),
+                value: Some(v.to_lowercase()),
+            },
+            None if !rest.is_empty() => Condition::Label {
+                key: rest.to_string(),
+                value: None,
+            },
+            _ => return Err(format!("{raw}: expected label:KEY or label:KEY=VALUE")),
+        }
+    } else if let Some(rest) = lower
+        .strip_prefix("author:")
+        .or_else(|| lower.strip_prefix("by:"))
+    {
+        if rest.is_empty() {
+            return Err(format!("{raw}: expected author:NAME"));
+        }
+        Condition::Author(rest.to_string())
+    } else if let Some(rest) = lower.strip_prefix("name:") {
+        if rest.is_empty() {
+            return Err(format!("{raw}: expected name:TEXT"));
+        }
+        Condition::Name(rest.to_string())
+    } else if let Some((start, end, op)) = parse_op(body) {
+        let key = &body[..start];
+        let value = &body[end..];
+        if key.is_empty() || Key::new(key).is_err() {
+            return Err(format!(
+                "{raw}: expected a metric name before the comparison"
+            ));
+        }
+        match value.parse::<f64>() {
+            Ok(v) if v.is_finite() => Condition::Metric {
+                key: key.to_string(),
+                op,
+                value: v,
+            },
+            _ => return Err(format!("{raw}: expected a number after the comparison")),
+        }
+    } else {
+        Condition::Text(lower)
+    };
+    Ok(Term { negated, condition })
+}
+
+impl Query {
+    /// Parse a query. Never fails: bad terms are listed in `errors` and ignored.
+    pub fn parse(text: &str) -> Query {
+        let mut query = Query::default();
+        let mut current = Vec::new();
+        for token in text.split_whitespace() {
+            if token == "OR" || token == "|" {
+                if !current.is_empty() {
+                    query.alternatives.push(std::mem::take(&mut current));
+                }
+                continue;
+            }
+            match parse_term(token) {
+                Ok(term) => current.push(term),
+                Err(e) => query.errors.push(e),
+            }
+        }
+        if !current.is_empty() {
+            query.alternatives.push(current);
+        }
+        query
+    }
+
+    /// True for a query with no terms: everything matches.
+    pub fn is_empty(&self) -> bool {
+        self.alternatives.is_empty()
+    }
+
+    /// Whether `subject` matches.
+    pub fn matches(&self, subject: &Subject<'_>) -> bool {
+        self.is_empty()
+            || self
+                .alternatives
+                .iter()
+                .any(|all| all.iter().all(|t| t.matches(subject)))
+    }
+}
+
+fn contains(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(needle)
+}
+
+impl Term {
+    fn matches(&self, s: &Subject<'_>) -> bool {
+        self.condition.matches(s) != self.negated
+    }
+}
+
+impl Condition {
+    fn matches(&self, s: &Subject<'_>) -> bool {
+        let labels = s.latest.map(|v| &v.labels);
+        match self {
+            Condition::Text(word) => {
+                contains(s.name, word)
+                    || s.latest.is_some_and(|v| {
+                        contains(&v.description, word)
+                            || contains(&v.created_by, word)
+                            || v.labels
+                                .iter()
+                                .any(|(k, val)| contains(k.as_str(), word) || contains(val, word))
+                    })
+            }
+            Condition::Name(word) => contains(s.name, word),
+            Condition::Author(word) => s.latest.is_some_and(|v| contains(&v.created_by, word)),
+            Condition::Label { key, value } => labels.is_some_and(|l| label_matches(l, key, value)),
+            Condition::Metric { key, op, value } => s
+                .latest
+                .and_then(|v| v.metrics.iter().find(|(k, _)| k.as_str() == key))
+                .is_some_and(|(_, x)| op.holds(*x, *value)),
+        }
+    }
+}
+
+fn label_matches(labels: &BTreeMap<Key, String>, key: &str, value: &Option<String>) -> bool {
+    labels.iter().any(|(k, v)| {
+        k.as_str().eq_ignore_ascii_case(key)
+            && value.as_ref().is_none_or(|want| v.to_lowercase() == *want)
+    })
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Eq => "=",
+            Op::Ne => "!=",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::Digest;
+
+    fn summary(
+        author: &str,
+        description: &str,
+        metrics: &[(&str, f64)],
+        labels: &[(&str, &str)],
+    ) -> VersionSummary {
+        VersionSummary {
+            version: 1,
+            content_id: Digest::of(b"x"),
+            seq: 1,
+            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+            created_by: author.into(),
+            description: description.into(),
+            metrics: metrics
+                .iter()
+                .map(|(k, v)| (Key::new(*k).unwrap(), *v))
+                .collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (Key::new(*k).unwrap(), v.to_string()))
+                .collect(),
+            artifacts: 1,
+            size: 1,
+        }
+    }
+
+    fn hits(query: &str) -> Vec<&'static str> {
+        let fraud = summary(
+            "Alice",
+            "Gradient boosted trees",
+            &[("f1", 0.84), ("auc", 0.95)],
+            &[("team", "Fraud")],
+        );
+        let demand = summary(
+            "chen",
+            "LightGBM weekly demand",
+            &[("mape", 0.12), ("f1", 0.5)],
+            &[("team", "supply")],
+        );
+        let models = [
+            ("fraud-detector", Some(&fraud)),
+            ("demand-forecaster", Some(&demand)),
+            ("empty", None),
+        ];
+        let q = Query::parse(query);
+        models
+            .iter()
+            .filter(|(name, latest)| {
+                q.matches(&Subject {
+                    name,
+                    latest: *latest,
+                })
+            })
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    #[test]
+    fn words_metrics_labels_authors() {
+        assert_eq!(hits(""), ["fraud-detector", "demand-forecaster", "empty"]);
+        assert_eq!(hits("FRAUD"), ["fraud-detector"]);
+        assert_eq!(hits("boosted"), ["fraud-detector"]);
+        assert_eq!(hits("f1>0.8"), ["fraud-detector"]);
+        assert_eq!(hits("f1>=0.5"), ["fraud-detector", "demand-forecaster"]);
+        assert_eq!(hits("f1<0.5"), Vec::<&str>::new());
+        assert_eq!(hits("mape<=0.12"), ["demand-forecaster"]);
+        assert_eq!(hits("label:team=fraud"), ["fraud-detector"]);
+        assert_eq!(hits("label:team"), ["fraud-detector", "demand-forecaster"]);
+        assert_eq!(hits("author:chen"), ["demand-forecaster"]);
+        assert_eq!(hits("by:alice"), ["fraud-detector"]);
+        assert_eq!(
+            hits("name:e"),
+            ["fraud-detector", "demand-forecaster", "empty"]
+        );
+        assert_eq!(hits("-fraud"), ["demand-forecaster", "empty"]);
+    }
+
+    #[test]
+    fn and_or() {
+        assert_eq!(hits("f1>0.8 label:team=fraud"), ["fraud-detector"]);
+        assert_eq!(hits("f1>0.8 label:team=supply"), Vec::<&str>::new());
+        assert_eq!(
+            hits("f1>0.8 OR mape<0.2"),
+            ["fraud-detector", "demand-forecaster"]
+        );
+        assert_eq!(hits("OR empty OR"), ["empty"]);
+    }
+
+    #[test]
+    fn bad_terms_are_reported_and_ignored() {
+        let q = Query::parse("f1>high fraud label:");
+        assert_eq!(q.errors.len(), 2, "{:?}", q.errors);
+        assert!(q.errors[0].contains("expected a number"));
+        assert_eq!(hits("f1>high fraud"), ["fraud-detector"]);
+    }
+}
