@@ -14,6 +14,8 @@ pub mod pull;
 pub mod push;
 pub mod read;
 pub mod registry;
+pub mod serve;
+pub mod site;
 pub mod upload;
 pub mod verify;
 

@@ -52,7 +52,8 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a registry (probes that the store honours conditional writes)
+    /// Create a registry (probes that the store honours conditional writes) and publish the
+    /// web app at its root
     Init(InitArgs),
     /// Register the next version of a model from files and folders
     Push(PushArgs),
@@ -68,6 +69,24 @@ pub enum Command {
     Verify,
     /// Rebuild every derived file (indexes, catalog, materialised manifests) from the logs
     Reindex,
+    /// Serve the registry and its web app read-only over HTTP, for local use
+    Serve(ServeArgs),
+    /// The web app published at the registry root
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Write (or update) the web app embedded in this shelf at the registry root
+    Deploy,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args)]

@@ -128,7 +128,14 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                         e
                     }
                 })?;
-            out.init(registry.location(), &outcome)?;
+            // The page is part of the registry: publish it with the registry (and again on
+            // a second init, so that init also updates an old page).
+            let site = if shelf::site::files().is_empty() {
+                None
+            } else {
+                Some(registry.deploy_site().await?)
+            };
+            out.init(registry.location(), &outcome, site.as_ref())?;
         }
         Command::Push(args) => {
             let registry = open(&cli.global)?;
@@ -178,6 +185,23 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             if !report.is_clean() {
                 return Ok(Exit::Failure);
             }
+        }
+        Command::Serve(args) => {
+            let registry = open(&cli.global)?;
+            registry.descriptor().await?;
+            let server = shelf::serve::Server::bind(registry, args.addr).await?;
+            let addr = server.local_addr()?;
+            out.serving(&format!("http://{addr}/"))?;
+            server
+                .run(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Site(args::SiteCommand::Deploy) => {
+            let registry = open(&cli.global)?;
+            let outcome = registry.deploy_site().await?;
+            out.site(registry.location(), &outcome)?;
         }
         Command::Reindex => {
             let registry = open(&cli.global)?;

@@ -8,6 +8,7 @@ use std::io::Write as _;
 use serde::Serialize;
 use serde_json::json;
 use shelf::pull::PullOutcome;
+use shelf::site::SiteOutcome;
 use shelf::{InitOutcome, Listing, ModelView, Problem, PushOutcome, ReindexReport, VerifyReport};
 use shelf_format::{VersionManifest, VersionSummary};
 
@@ -100,13 +101,27 @@ impl Out {
         }
     }
 
-    pub fn init(&self, location: &str, outcome: &InitOutcome) -> anyhow::Result<()> {
+    pub fn init(
+        &self,
+        location: &str,
+        outcome: &InitOutcome,
+        site: Option<&SiteOutcome>,
+    ) -> anyhow::Result<()> {
         if self.json {
             return self.doc(&json!({
                 "registry": location,
                 "created": outcome.created,
                 "descriptor": outcome.descriptor,
+                "site": site,
             }));
+        }
+        match site {
+            Some(site) => eprintln!(
+                "web app published: {} files ({}); open {location}/index.html, or run `shelf serve`",
+                site.files.len(),
+                human_size(site.bytes)
+            ),
+            None => eprintln!("note: this shelf was built without the web app; no page published"),
         }
         if outcome.created {
             self.line(format!(
@@ -342,6 +357,32 @@ impl Out {
             r.warnings.len(),
             if r.warnings.len() == 1 { "" } else { "s" },
         ))
+    }
+
+    pub fn site(&self, location: &str, site: &SiteOutcome) -> anyhow::Result<()> {
+        if self.json {
+            return self.doc(&json!({ "registry": location, "site": site }));
+        }
+        self.line(format!(
+            "published the web app at {location}: {} files ({})",
+            site.files.len(),
+            human_size(site.bytes)
+        ))
+    }
+
+    /// The first line `shelf serve` prints, with the URL to open.
+    pub fn serving(&self, url: &str) -> anyhow::Result<()> {
+        if self.json {
+            let mut stdout = std::io::stdout().lock();
+            serde_json::to_writer(&mut stdout, &json!({ "url": url }))?;
+            writeln!(stdout)?;
+            stdout.flush()?;
+            return Ok(());
+        }
+        self.line(url)?;
+        std::io::stdout().flush()?;
+        eprintln!("serving read-only; Ctrl-C stops");
+        Ok(())
     }
 
     pub fn reindex(&self, r: &ReindexReport) -> anyhow::Result<()> {
