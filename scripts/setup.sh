@@ -2,7 +2,8 @@
 # Install what the tests and benchmarks need, skipping whatever is already present.
 #
 #   scripts/setup.sh            run every step
-#   scripts/setup.sh STEP...    run only the named steps (see STEPS below)
+#   scripts/setup.sh STEP...    run only the named steps or groups (see STEPS, STEP_GROUPS below),
+#                               e.g. `scripts/setup.sh web` for the web-app toolchain
 #
 # Each step is a function `step_<name>` that checks first and installs only what is
 # missing, so running this script again is cheap. Output is one line per step on
@@ -14,7 +15,20 @@ VENV="$ROOT/.tools/venv"
 TOOLS_REQUIREMENTS="$ROOT/scripts/tools-requirements.txt"
 
 # Steps in the order they run by default.
-STEPS=(rust_components wasm_target python_tools)
+STEPS=(rust_components wasm_target python_tools trunk wasm_bindgen_cli binaryen chromium)
+# Names that stand for several steps.
+declare -A STEP_GROUPS=(
+  [web]="wasm_target trunk wasm_bindgen_cli binaryen chromium"
+)
+
+# Web-app toolchain pins (see DESIGN.md, "Toolchain facts on these machines").
+# trunk 0.22 needs a newer rustc than the one here.
+TRUNK_VERSION=0.21.14
+# The npm registry's binaryen (wasm-opt, compiled to wasm, runs on Node). Debian's binaryen
+# (wasm-opt 108) breaks Leptos release builds: the page stays blank. Keep app/Trunk.toml's
+# `[tools] wasm_opt` in step with this.
+BINARYEN_VERSION=132.0.0
+NPM_PREFIX="$ROOT/.tools/npm"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -100,18 +114,124 @@ step_python_tools() {
   requirements_digest >"$stamp"
 }
 
+# ~/.cargo/bin holds what `cargo install` puts there (trunk, wasm-bindgen).
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+
+# The version of crate $1 in Cargo.lock (the first one if several are locked).
+locked_version() {
+  awk -v name="$1" '
+    $0 == "name = \"" name "\"" { found = 1; next }
+    found && /^version = / { gsub(/"/, "", $3); print $3; exit }
+  ' "$ROOT/Cargo.lock"
+}
+
+step_trunk() {
+  local have=""
+  if [[ -x "$CARGO_BIN/trunk" ]]; then
+    have=$("$CARGO_BIN/trunk" --version 2>/dev/null | awk '{print $2}')
+  fi
+  if [[ "$have" == "$TRUNK_VERSION" ]]; then
+    log "trunk $TRUNK_VERSION: present"
+    return
+  fi
+  log "trunk: installing $TRUNK_VERSION with cargo install (compiles for ~8 minutes)"
+  quietly cargo install --locked trunk --version "$TRUNK_VERSION"
+}
+
+step_wasm_bindgen_cli() {
+  local want have=""
+  want=$(locked_version wasm-bindgen)
+  if [[ -z "$want" ]]; then
+    log "error: no wasm-bindgen in Cargo.lock (does app/ depend on it?)"
+    return 1
+  fi
+  if [[ -x "$CARGO_BIN/wasm-bindgen" ]]; then
+    have=$("$CARGO_BIN/wasm-bindgen" --version 2>/dev/null | awk '{print $2}')
+  fi
+  if [[ "$have" == "$want" ]]; then
+    log "wasm-bindgen-cli $want (as in Cargo.lock): present"
+    return
+  fi
+  log "wasm-bindgen-cli: installing $want (Cargo.lock's wasm-bindgen${have:+; found $have})"
+  # Not --locked: one of its locked dependencies is not in the registry.
+  quietly cargo install --force wasm-bindgen-cli --version "$want"
+}
+
+step_binaryen() {
+  local have="" pkg="$NPM_PREFIX/node_modules/binaryen/package.json"
+  if [[ -f "$pkg" && -x "$NPM_PREFIX/node_modules/.bin/wasm-opt" ]]; then
+    have=$(node -p 'require(process.argv[1]).version' "$pkg" 2>/dev/null || true)
+  fi
+  if [[ "$have" == "$BINARYEN_VERSION" ]]; then
+    log "binaryen $BINARYEN_VERSION (npm, wasm-opt) in .tools/npm: present"
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    log "binaryen: installing nodejs and npm with apt-get"
+    apt_install nodejs npm
+  fi
+  log "binaryen: installing $BINARYEN_VERSION from npm into .tools/npm"
+  mkdir -p "$NPM_PREFIX"
+  quietly npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --save-exact \
+    "binaryen@$BINARYEN_VERSION"
+}
+
+# Run a command with its output kept in a temporary file, shown only if it fails.
+quietly() {
+  local out rc=0
+  out=$(mktemp)
+  "$@" >"$out" 2>&1 || rc=$?
+  if ((rc != 0)); then
+    cat "$out" >&2
+    log "error: '$*' failed (exit $rc)"
+  fi
+  rm -f "$out"
+  return "$rc"
+}
+
+APT_UPDATED=""
+# apt-get install PACKAGES, running `apt-get update` once per run first.
+apt_install() {
+  local sudo=()
+  if ((EUID != 0)); then
+    sudo=(sudo)
+  fi
+  if [[ -z "$APT_UPDATED" ]]; then
+    quietly "${sudo[@]}" apt-get update
+    APT_UPDATED=1
+  fi
+  quietly "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+step_chromium() {
+  if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+    log "chromium, chromedriver: present"
+    return
+  fi
+  log "chromium, chromedriver: installing with apt-get"
+  apt_install chromium chromium-driver
+}
+
 main() {
   cd "$ROOT"
-  local steps=("$@") step
-  if ((${#steps[@]} == 0)); then
-    steps=("${STEPS[@]}")
+  local args=("$@") steps=() group=() step
+  if ((${#args[@]} == 0)); then
+    args=("${STEPS[@]}")
   fi
-  for step in "${steps[@]}"; do
+  for step in "${args[@]}"; do
     step=${step//-/_}
+    if [[ -n "${STEP_GROUPS[$step]:-}" ]]; then
+      read -ra group <<<"${STEP_GROUPS[$step]}"
+      steps+=("${group[@]}")
+      continue
+    fi
     if ! declare -F "step_$step" >/dev/null; then
-      log "error: unknown step '$step' (known: ${STEPS[*]})"
+      log "error: unknown step '$step' (known: ${STEPS[*]}; groups: ${!STEP_GROUPS[*]})"
       return 2
     fi
+    steps+=("$step")
+  done
+  for step in "${steps[@]}"; do
     "step_$step"
   done
 }

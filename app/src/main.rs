@@ -1,6 +1,12 @@
-//! The Shelf web app. This placeholder only proves the format crate links for the app; the
-//! Leptos app replaces it (see the web-app issue).
+//! The Shelf web app: a Leptos client-side-rendered app that reads a registry straight from
+//! its bucket. Built with trunk (`scripts/build-app.sh`); every URL it fetches is relative to
+//! the page, so the same build works under any bucket prefix.
+
+mod api;
+mod app;
+mod components;
 
 fn main() {
-    println!("shelf-app: bucket format v{}", shelf_format::FORMAT_VERSION);
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
 }
