@@ -1,8 +1,12 @@
 //! Every fetch the app makes. Paths are relative to the page (the app is served from any
 //! bucket prefix), and every failure becomes an [`ApiError`] that names what was loaded.
+//! A missing object may answer 404 or 403 (S3 without list permission): both mean absent.
 
 use gloo_net::http::Request;
-use shelf_format::Document;
+use shelf_format::{
+    Catalog, CatalogHead, Digest, Document, Event, LogEntry, ModelIndex, ModelName,
+    VersionManifest, VersionSummary, decode, keys,
+};
 
 /// A document that could not be loaded: the fetch failed, the server answered an error
 /// status, or the bytes are not a valid Shelf document of the expected kind and version.
@@ -14,7 +18,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(path: &str, cause: impl ToString) -> Self {
+    pub fn new(path: &str, cause: impl ToString) -> Self {
         ApiError {
             path: path.to_string(),
             cause: cause.to_string(),
@@ -22,8 +26,8 @@ impl ApiError {
     }
 }
 
-/// Fetch the document at `path` (relative to the page) and decode it as a `T`.
-pub async fn fetch_json<T: Document>(path: &str) -> Result<T, ApiError> {
+/// The bytes at `path`, or `None` when absent (404 or 403).
+pub async fn fetch_bytes(path: &str) -> Result<Option<Vec<u8>>, ApiError> {
     let response = Request::get(path)
         .send()
         .await
@@ -34,20 +38,125 @@ pub async fn fetch_json<T: Document>(path: &str) -> Result<T, ApiError> {
         .binary()
         .await
         .map_err(|e| ApiError::new(path, e))?;
-    decode_response(path, status, &status_text, &bytes)
+    classify(path, status, &status_text, bytes)
 }
 
-/// The document in a response, or why there is none. Pure, so it is tested natively.
-fn decode_response<T: Document>(
+/// Absent, present, or an error, from a response. Pure, so it is tested natively.
+fn classify(
     path: &str,
     status: u16,
     status_text: &str,
-    bytes: &[u8],
-) -> Result<T, ApiError> {
-    if !(200..300).contains(&status) {
-        return Err(ApiError::new(path, format!("HTTP {status} {status_text}")));
+    bytes: Vec<u8>,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    match status {
+        200..=299 => Ok(Some(bytes)),
+        403 | 404 => Ok(None),
+        _ => Err(ApiError::new(path, format!("HTTP {status} {status_text}"))),
     }
-    shelf_format::decode(path, bytes).map_err(|e| ApiError::new(path, e))
+}
+
+fn decode_at<T: Document>(path: &str, bytes: &[u8]) -> Result<T, ApiError> {
+    decode(path, bytes).map_err(|e| ApiError::new(path, e))
+}
+
+/// Fetch the document at `path` and decode it as a `T`; absent is an error.
+pub async fn fetch_json<T: Document>(path: &str) -> Result<T, ApiError> {
+    match fetch_bytes(path).await? {
+        Some(bytes) => decode_at(path, &bytes),
+        None => Err(ApiError::new(path, "not found")),
+    }
+}
+
+/// The newest catalog generation: the head hint, then probing the next generations.
+/// `None` when no model was ever pushed.
+pub async fn load_catalog() -> Result<Option<Catalog>, ApiError> {
+    let hint = match fetch_bytes(keys::CATALOG_HEAD).await? {
+        Some(bytes) => decode_at::<CatalogHead>(keys::CATALOG_HEAD, &bytes)?.generation,
+        None => 0,
+    };
+    let mut newest = None;
+    let mut generation = hint.max(1);
+    // Probe forward from the hint: it may lag behind the newest generation.
+    loop {
+        let key = keys::catalog_key(generation);
+        match fetch_bytes(&key).await? {
+            Some(bytes) => {
+                newest = Some(decode_at::<Catalog>(&key, &bytes)?);
+                generation += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(newest)
+}
+
+/// A model's state: its derived index, caught up with the log entries written after it.
+/// Entries that can't be read are reported, not fatal.
+pub async fn load_model(model: &ModelName) -> Result<(ModelIndex, Vec<String>), ApiError> {
+    let key = keys::model_index_key(model);
+    let mut problems = Vec::new();
+    let mut index = match fetch_bytes(&key).await? {
+        Some(bytes) => match decode_at::<ModelIndex>(&key, &bytes) {
+            Ok(index) if &index.model == model => index,
+            Ok(_) => ModelIndex::empty(model.clone()),
+            Err(e) => {
+                problems.push(format!("{e}; reading the log instead"));
+                ModelIndex::empty(model.clone())
+            }
+        },
+        None => ModelIndex::empty(model.clone()),
+    };
+    loop {
+        let key = keys::log_key(model, index.next_seq());
+        let Some(bytes) = fetch_bytes(&key).await? else {
+            break;
+        };
+        match decode::<LogEntry>(&key, &bytes) {
+            Ok(entry) => {
+                for p in index.apply(&entry, &bytes) {
+                    problems.push(format!("{key}: {p}"));
+                }
+            }
+            Err(e) => {
+                let p = index.skip_unreadable(Digest::of(&bytes), e.to_string());
+                problems.push(format!("{key}: {p}"));
+            }
+        }
+    }
+    if index.head.is_none() {
+        return Err(ApiError::new(
+            &key,
+            format!("there is no model {model} in this registry"),
+        ));
+    }
+    Ok((index, problems))
+}
+
+/// The full manifest of a version: its materialised copy when it hashes to the content
+/// id, else the log entry that registered it.
+pub async fn load_manifest(
+    model: &ModelName,
+    summary: &VersionSummary,
+) -> Result<VersionManifest, ApiError> {
+    let key = keys::version_key(model, summary.version);
+    if let Some(bytes) = fetch_bytes(&key).await? {
+        if Digest::of(&bytes) == summary.content_id {
+            return decode_at(&key, &bytes);
+        }
+    }
+    let key = keys::log_key(model, summary.seq);
+    let entry: LogEntry = fetch_json(&key).await?;
+    match entry.event {
+        Event::Register {
+            content_id,
+            manifest,
+            ..
+        } if content_id == summary.content_id => Ok(*manifest),
+        _ => Err(ApiError::new(
+            &key,
+            format!("does not register version {}", summary.version),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -60,27 +169,23 @@ mod tests {
         "conditional_writes":"verified","unknown_field":true}"#;
 
     #[test]
-    fn decodes_a_registry_descriptor() {
-        let registry: RegistryDescriptor =
-            decode_response("shelf.json", 200, "OK", SHELF_JSON.as_bytes()).unwrap();
-        assert_eq!(registry.name, "demo");
-    }
-
-    #[test]
-    fn an_error_status_names_the_path_and_status() {
-        let err =
-            decode_response::<RegistryDescriptor>("shelf.json", 404, "Not Found", b"").unwrap_err();
+    fn absent_is_404_or_403() {
+        assert_eq!(classify("k", 404, "Not Found", vec![]), Ok(None));
+        assert_eq!(classify("k", 403, "Forbidden", vec![]), Ok(None));
+        assert_eq!(classify("k", 200, "OK", vec![1]), Ok(Some(vec![1])));
+        let err = classify("k", 500, "Internal Server Error", vec![]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "could not load shelf.json: HTTP 404 Not Found"
+            "could not load k: HTTP 500 Internal Server Error"
         );
     }
 
     #[test]
-    fn a_document_of_another_kind_is_refused() {
+    fn decodes_documents_and_names_the_path_on_error() {
+        let registry: RegistryDescriptor = decode_at("shelf.json", SHELF_JSON.as_bytes()).unwrap();
+        assert_eq!(registry.name, "demo");
         let body = SHELF_JSON.replace(r#""kind":"registry""#, r#""kind":"catalog""#);
-        let err = decode_response::<RegistryDescriptor>("shelf.json", 200, "OK", body.as_bytes())
-            .unwrap_err();
+        let err = decode_at::<RegistryDescriptor>("shelf.json", body.as_bytes()).unwrap_err();
         assert!(
             err.to_string().starts_with("could not load shelf.json: "),
             "{err}"

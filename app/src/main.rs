@@ -4,7 +4,11 @@
 
 mod api;
 mod app;
+mod chart;
 mod components;
+mod pages;
+mod route;
+mod text;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -1,0 +1,224 @@
+//! The catalog: every model, a search box that filters as you type, sorting.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use shelf_format::search::{Query, Subject};
+use shelf_format::{Catalog, CatalogEntry, ModelName};
+
+use crate::api::{self, ApiError};
+use crate::app::replace_hash;
+use crate::components::ErrorCards;
+use crate::route::Route;
+use crate::text;
+
+/// Rows drawn at most; a search narrows the rest.
+const MAX_ROWS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Sort {
+    Name,
+    Updated,
+    Metric(String),
+}
+
+impl Sort {
+    fn parse(s: &str) -> Sort {
+        match s {
+            "updated" => Sort::Updated,
+            _ => match s.strip_prefix("metric:") {
+                Some(k) => Sort::Metric(k.to_string()),
+                None => Sort::Name,
+            },
+        }
+    }
+}
+
+fn metric_of(entry: &CatalogEntry, key: &str) -> Option<f64> {
+    entry
+        .latest
+        .as_ref()?
+        .metrics
+        .iter()
+        .find(|(k, _)| k.as_str() == key)
+        .map(|(_, v)| *v)
+}
+
+/// The models matching `query`, sorted, at most `MAX_ROWS`, and how many matched.
+fn select(
+    catalog: &Catalog,
+    query: &str,
+    sort: &Sort,
+) -> (Vec<(ModelName, CatalogEntry)>, usize, Vec<String>) {
+    let query = Query::parse(query);
+    let mut hits: Vec<(&ModelName, &CatalogEntry)> = catalog
+        .models
+        .iter()
+        .filter(|(name, entry)| query.matches(&Subject::new(name, entry.latest.as_ref())))
+        .collect();
+    match sort {
+        Sort::Name => {}
+        Sort::Updated => hits.sort_by_key(|h| std::cmp::Reverse(h.1.updated_at)),
+        Sort::Metric(key) => {
+            let lower_first = shelf_format::diff::metric_direction(key)
+                == shelf_format::diff::Direction::LowerIsBetter;
+            hits.sort_by(|a, b| match (metric_of(a.1, key), metric_of(b.1, key)) {
+                (Some(x), Some(y)) if lower_first => x.total_cmp(&y),
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.0.cmp(b.0),
+            })
+        }
+    }
+    let total = hits.len();
+    let rows = hits
+        .into_iter()
+        .take(MAX_ROWS)
+        .map(|(n, e)| (n.clone(), e.clone()))
+        .collect();
+    (rows, total, query.errors)
+}
+
+#[component]
+pub fn CatalogPage(query: String) -> impl IntoView {
+    let catalog =
+        LocalResource::new(|| async { api::load_catalog().await.map(|c| c.map(Arc::new)) });
+    let query = RwSignal::new(query);
+    let sort = RwSignal::new(Sort::Name);
+
+    view! {
+        <section class="catalog">
+            <h1>"Models"</h1>
+            <Transition fallback=|| view! { <p class="loading">"Loading the catalog…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorCards errors /> }>
+                    {move || Suspend::new(async move {
+                        let catalog = catalog.await?;
+                        Ok::<_, ApiError>(match catalog {
+                            None => view! {
+                                <div class="empty-state">
+                                    <p>"No models yet."</p>
+                                    <p>"Push one: " <code>"shelf push MODEL FILE… --metric f1=0.9"</code></p>
+                                </div>
+                            }.into_any(),
+                            Some(catalog) => view! { <CatalogView catalog query sort /> }.into_any(),
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CatalogView(
+    catalog: Arc<Catalog>,
+    query: RwSignal<String>,
+    sort: RwSignal<Sort>,
+) -> impl IntoView {
+    let metric_keys: Vec<String> = {
+        let mut keys: Vec<String> = catalog
+            .models
+            .values()
+            .filter_map(|e| e.latest.as_ref())
+            .flat_map(|v| v.metrics.keys().map(|k| k.to_string()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.truncate(50);
+        keys
+    };
+    let total_models = catalog.models.len();
+    let selection = Memo::new(move |_| select(&catalog, &query.read(), &sort.read()));
+
+    view! {
+        <div class="toolbar">
+            <input
+                id="search"
+                type="search"
+                aria-label="Search models"
+                placeholder="Search: fraud   f1>0.8   label:team=risk   author:alice   … OR …"
+                prop:value=move || query.get()
+                on:input=move |ev| {
+                    let q = event_target_value(&ev);
+                    replace_hash(&Route::Catalog { query: q.clone() }.href());
+                    query.set(q);
+                }
+            />
+            <label class="sort">
+                "Sort by "
+                <select id="sort" on:change=move |ev| sort.set(Sort::parse(&event_target_value(&ev)))>
+                    <option value="name">"name"</option>
+                    <option value="updated">"last update"</option>
+                    {metric_keys
+                        .into_iter()
+                        .map(|k| view! { <option value=format!("metric:{k}")>{k.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+        </div>
+        <p id="match-count" class="muted">
+            {move || {
+                let (rows, total, _) = selection.get();
+                if rows.len() < total {
+                    format!("{total} of {total_models} models match; showing the first {}", rows.len())
+                } else {
+                    format!("{total} of {total_models} models")
+                }
+            }}
+        </p>
+        <ul class="search-errors">
+            {move || selection.get().2.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+        </ul>
+        <table id="catalog" class="table">
+            <thead>
+                <tr>
+                    <th>"Model"</th>
+                    <th>"Latest"</th>
+                    <th>"Headline"</th>
+                    <th>"Labels"</th>
+                    <th>"By"</th>
+                    <th>"Updated"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For
+                    each=move || selection.get().0
+                    key=|(name, entry)| (name.clone(), entry.head.seq)
+                    children=|(name, entry)| view! { <CatalogRow name entry /> }
+                />
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
+    let latest = entry.latest.clone();
+    let headline = latest
+        .as_ref()
+        .and_then(|v| {
+            text::headline_metric(&v.metrics).map(|(k, x)| format!("{k} {}", text::number(x)))
+        })
+        .unwrap_or_default();
+    view! {
+        <tr class="model-row" data-model=name.to_string()>
+            <td class="name">
+                <a href=Route::Model { model: name.clone() }.href()>{name.to_string()}</a>
+                <div class="muted description">
+                    {latest.as_ref().map(|v| text::first_line(&v.description).to_string())}
+                </div>
+            </td>
+            <td class="latest">
+                {latest.as_ref().map(|v| {
+                    let href = Route::Version { model: name.clone(), version: v.version }.href();
+                    view! { <a href=href>{format!("v{}", v.version)}</a> }
+                })}
+            </td>
+            <td class="headline">{headline}</td>
+            <td class="labels">{latest.as_ref().map(text::labels)}</td>
+            <td class="author">{latest.as_ref().map(|v| v.created_by.clone())}</td>
+            <td class="updated">{text::time(&entry.updated_at)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,182 @@
+//! 2 to 4 versions side by side: metric deltas coloured better/worse, changed params
+//! highlighted, artifacts changed or identical by hash.
+
+use leptos::prelude::*;
+use shelf_format::diff::{ArtifactStatus, Comparison, Verdict, compare};
+use shelf_format::{ModelName, VersionManifest, keys};
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorCards, Problems};
+use crate::route::Route;
+use crate::text;
+
+async fn load(
+    model: ModelName,
+    versions: Vec<u64>,
+) -> Result<(Vec<VersionManifest>, Vec<String>), ApiError> {
+    let (index, problems) = api::load_model(&model).await?;
+    let mut manifests = Vec::new();
+    for version in versions {
+        let summary = index
+            .versions
+            .iter()
+            .find(|v| v.version == version)
+            .ok_or_else(|| {
+                ApiError::new(
+                    &keys::model_index_key(&model),
+                    format!("{model} has no version {version}"),
+                )
+            })?;
+        manifests.push(api::load_manifest(&model, summary).await?);
+    }
+    Ok((manifests, problems))
+}
+
+#[component]
+pub fn ComparePage(model: ModelName, versions: Vec<u64>) -> impl IntoView {
+    let name = model.clone();
+    let wanted = versions.clone();
+    let data = LocalResource::new(move || load(name.clone(), wanted.clone()));
+    let model_href = Route::Model {
+        model: model.clone(),
+    }
+    .href();
+    let title = format!(
+        "{model}: {}",
+        versions
+            .iter()
+            .map(|v| format!("v{v}"))
+            .collect::<Vec<_>>()
+            .join(" vs ")
+    );
+    view! {
+        <section class="compare">
+            <nav class="crumbs">
+                <a href="#/">"Models"</a> " / " <a href=model_href>{model.to_string()}</a> " / "
+            </nav>
+            <h1>{title}</h1>
+            {(versions.len() < 2).then(|| view! { <p class="muted">"Pick at least two versions to compare."</p> })}
+            <Transition fallback=|| view! { <p class="loading">"Loading the versions…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorCards errors /> }>
+                    {move || Suspend::new(async move {
+                        let (manifests, problems) = data.await?;
+                        let comparison = compare(&manifests);
+                        Ok::<_, ApiError>(view! {
+                            <Problems problems />
+                            <CompareView comparison manifests />
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Baseline => "baseline",
+        Verdict::Better => "better",
+        Verdict::Worse => "worse",
+        Verdict::Same => "same",
+        Verdict::Missing => "missing",
+    }
+}
+
+#[component]
+fn CompareView(comparison: Comparison, manifests: Vec<VersionManifest>) -> impl IntoView {
+    let heads = move || {
+        manifests
+            .iter()
+            .map(|m| {
+                let href = Route::Version { model: m.model.clone(), version: m.version }.href();
+                view! {
+                    <th>
+                        <a href=href>{format!("v{}", m.version)}</a>
+                        <div class="muted">{text::time(&m.created_at)} " · " {m.created_by.clone()}</div>
+                    </th>
+                }
+            })
+            .collect_view()
+    };
+    let heads2 = heads.clone();
+    let heads3 = heads.clone();
+    let heads4 = heads.clone();
+    view! {
+        <h2>"Metrics"</h2>
+        <div class="table-scroll">
+            <table id="compare-metrics" class="table compare-table">
+                <thead><tr><th>"Metric"</th>{heads}</tr></thead>
+                <tbody>
+                    {comparison.metrics.iter().map(|row| {
+                        let cells = row.values.iter().zip(&row.deltas).zip(&row.verdicts).map(|((value, delta), verdict)| {
+                            let class = format!("value {}", verdict_class(*verdict));
+                            view! {
+                                <td class=class>
+                                    {value.map(text::number).unwrap_or_else(|| "—".to_string())}
+                                    {(!matches!(verdict, Verdict::Baseline | Verdict::Missing)).then(|| {
+                                        view! { <span class="delta">{delta.map(text::delta)}</span> }
+                                    })}
+                                </td>
+                            }
+                        }).collect_view();
+                        view! { <tr data-key=row.key.clone()><th>{row.key.clone()}</th>{cells}</tr> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <h2>"Params"</h2>
+        <div class="table-scroll">
+            <table id="compare-params" class="table compare-table">
+                <thead><tr><th>"Param"</th>{heads2}</tr></thead>
+                <tbody>
+                    {comparison.params.iter().map(|row| view! {
+                        <tr data-key=row.key.clone() class:changed=row.changed>
+                            <th>{row.key.clone()}</th>
+                            {row.values.iter().map(|v| view! { <td>{v.clone().unwrap_or_else(|| "—".into())}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(!comparison.labels.is_empty()).then(|| view! {
+            <h2>"Labels"</h2>
+            <div class="table-scroll">
+                <table id="compare-labels" class="table compare-table">
+                    <thead><tr><th>"Label"</th>{heads3}</tr></thead>
+                    <tbody>
+                        {comparison.labels.iter().map(|row| view! {
+                            <tr data-key=row.key.clone() class:changed=row.changed>
+                                <th>{row.key.clone()}</th>
+                                {row.values.iter().map(|v| view! { <td>{v.clone().unwrap_or_else(|| "—".into())}</td> }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        })}
+        <h2>"Artifacts"</h2>
+        <div class="table-scroll">
+            <table id="compare-artifacts" class="table compare-table">
+                <thead><tr><th>"Path"</th>{heads4}</tr></thead>
+                <tbody>
+                    {comparison.artifacts.iter().map(|row| {
+                        let status = match row.status {
+                            ArtifactStatus::Identical => "identical",
+                            ArtifactStatus::Changed => "changed",
+                            ArtifactStatus::AddedOrRemoved => "added-or-removed",
+                        };
+                        view! {
+                            <tr data-path=row.path.clone() data-status=status class=status>
+                                <th>{row.path.clone()} <span class="muted status">{status.replace('-', " ")}</span></th>
+                                {row.cells.iter().map(|c| view! {
+                                    <td>{c.map(|(size, digest)| format!("{} · {}", text::size(size), text::short_digest(&digest))).unwrap_or_else(|| "absent".into())}</td>
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <p class="muted">"Datasets, code and environment are compared once versions record them."</p>
+    }
+}

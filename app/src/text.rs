@@ -1,0 +1,127 @@
+//! How values are written on the page. Pure, tested natively.
+
+use shelf_format::{Digest, Key, Timestamp, VersionSummary};
+use std::collections::BTreeMap;
+
+/// Metrics shown first when a model has them, in this order.
+const HEADLINE: [&str; 10] = [
+    "f1",
+    "auc",
+    "accuracy",
+    "map",
+    "miou",
+    "r2",
+    "precision",
+    "recall",
+    "mape",
+    "rmse",
+];
+
+/// The metric that stands for a version in lists: a well-known one if present, else the
+/// first by name.
+pub fn headline_metric(metrics: &BTreeMap<Key, f64>) -> Option<(&Key, f64)> {
+    HEADLINE
+        .iter()
+        .find_map(|h| {
+            metrics
+                .iter()
+                .find(|(k, _)| k.as_str().eq_ignore_ascii_case(h))
+        })
+        .or_else(|| metrics.iter().next())
+        .map(|(k, v)| (k, *v))
+}
+
+/// A number with at most 4 significant decimals, no trailing zeros.
+pub fn number(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        return format!("{x:.0}");
+    }
+    let s = if x.abs() >= 1000.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.4}")
+    };
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A signed difference: `+0.05`, `-1.2`, `±0`.
+pub fn delta(x: f64) -> String {
+    if x == 0.0 {
+        "±0".to_string()
+    } else if x > 0.0 {
+        format!("+{}", number(x))
+    } else {
+        format!("-{}", number(-x))
+    }
+}
+
+/// Bytes in B, KB, MB, GB, TB (powers of 1000).
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut x = bytes as f64;
+    let mut unit = 0;
+    while x >= 1000.0 && unit < UNITS.len() - 1 {
+        x /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{x:.1} {}", UNITS[unit])
+    }
+}
+
+/// `sha256:` and the first 12 hex digits.
+pub fn short_digest(d: &Digest) -> String {
+    format!("sha256:{}", &d.hex()[..12])
+}
+
+/// `2026-11-27 21:09 UTC`.
+pub fn time(t: &Timestamp) -> String {
+    t.datetime().format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The first line of a description.
+pub fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// `label=value` pairs of a version, for lists.
+pub fn labels(v: &VersionSummary) -> String {
+    v.labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number(0.84), "0.84");
+        assert_eq!(number(0.123456), "0.1235");
+        assert_eq!(number(31.7), "31.7");
+        assert_eq!(number(600.0), "600");
+        assert_eq!(number(12345.678), "12345.7");
+        assert_eq!(delta(0.05), "+0.05");
+        assert_eq!(delta(-1.25), "-1.25");
+        assert_eq!(delta(0.0), "±0");
+    }
+
+    #[test]
+    fn sizes_and_headlines() {
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(524_288), "524.3 KB");
+        let m: BTreeMap<Key, f64> = [("auc", 0.9), ("f1", 0.8), ("zeta", 1.0)]
+            .into_iter()
+            .map(|(k, v)| (Key::new(k).unwrap(), v))
+            .collect();
+        assert_eq!(headline_metric(&m).unwrap().0.as_str(), "f1");
+        let m: BTreeMap<Key, f64> = [(Key::new("zeta").unwrap(), 1.0)].into();
+        assert_eq!(headline_metric(&m).unwrap().0.as_str(), "zeta");
+        assert!(headline_metric(&BTreeMap::new()).is_none());
+    }
+}
