@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The project's main job: builds `shelf`, creates a demo registry in a local folder with a
-# few realistic models and versions, and prints what it holds.
+# The project's main job: installs what it needs, builds the web app and `shelf`, creates
+# a demo registry in a local folder with a few realistic models and versions, prints what
+# it holds, and serves it: open the printed URL in a browser.
 #
-#   bash scripts/demo.sh                 # registry in ./demo-registry
-#   SHELF_DEMO_REGISTRY=/tmp/reg bash scripts/demo.sh
+#   bash scripts/demo.sh                 # registry in ./demo-registry, page on :8080
+#   SHELF_DEMO_REGISTRY=/tmp/reg SHELF_DEMO_PORT=9000 bash scripts/demo.sh
+#   SHELF_DEMO_NO_SERVE=1 bash scripts/demo.sh    # build and fill the registry, don't serve
 #
 # The demo registry is recreated on every run (only if it is a Shelf registry or absent).
 set -euo pipefail
@@ -17,7 +19,10 @@ fi
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
-say "building shelf (release)"
+say "building the web app (installs trunk, wasm-bindgen, wasm-opt on first run)"
+bash scripts/build-app.sh
+
+say "building shelf (release), with the web app embedded"
 cargo build --release --quiet -p shelf
 SHELF="$ROOT/target/release/shelf"
 
@@ -96,3 +101,11 @@ echo
 say "demo registry ready at $REG"
 echo "try: $SHELF --registry $REG show demand-forecaster@1" >&2
 echo "     $SHELF --registry $REG pull fraud-detector@2 -o /tmp/fraud-v2" >&2
+echo "     or open $REG/index.html's registry through any static server" >&2
+
+if [[ -n "${SHELF_DEMO_NO_SERVE:-}" ]]; then
+  exit 0
+fi
+PORT=${SHELF_DEMO_PORT:-8080}
+say "serving the registry at http://127.0.0.1:$PORT/  (Ctrl-C stops)"
+exec "$SHELF" serve --addr "127.0.0.1:$PORT"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command: installs what is missing, starts a real S3 server, then
-# runs formatting, lints, the wasm build of the format crate, and the whole test suite.
+# builds the web app, starts headless Chromium's WebDriver, runs formatting, lints, the wasm build of the format crate, and the whole test suite.
 # Extra arguments go to `cargo test`, e.g. `scripts/test.sh -- --nocapture`.
 # Stops at the first failing step.
 set -euo pipefail
@@ -35,12 +35,17 @@ run_tests() {
 }
 
 step bash scripts/setup.sh
+# The web app, built before the Rust crates so that `shelf` embeds it (indexer/build.rs).
+step bash scripts/build-app.sh
 
 # shellcheck source=scripts/lib/s3.sh
 source scripts/lib/s3.sh
+# shellcheck source=scripts/lib/browser.sh
+source scripts/lib/browser.sh
 # On exit: stop the S3 server, then print one closing line for the whole run (cargo
 # prints one per test binary, the last of which is often an empty doc-test run).
 on_exit() {
+  browser_stop
   s3_stop
   if [[ -f target/test-output.log ]]; then
     awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
@@ -52,6 +57,7 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 step s3_start
+step browser_start
 
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
