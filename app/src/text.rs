@@ -95,6 +95,15 @@ pub fn labels(v: &VersionSummary) -> String {
         .join(" ")
 }
 
+/// `value` as a link target when it is an http(s) URL; anything else (`javascript:`,
+/// `data:`, relative paths) stays text.
+pub fn http_link(value: &str) -> Option<&str> {
+    let lower = value.trim_start().to_ascii_lowercase();
+    let ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +118,20 @@ mod tests {
         assert_eq!(delta(0.05), "+0.05");
         assert_eq!(delta(-1.25), "-1.25");
         assert_eq!(delta(0.0), "±0");
+    }
+
+    #[test]
+    fn only_http_links() {
+        assert_eq!(
+            http_link("https://ci.example.com/run/7"),
+            Some("https://ci.example.com/run/7")
+        );
+        assert_eq!(http_link("HTTP://x"), Some("HTTP://x"));
+        assert_eq!(http_link("javascript:alert(1)"), None);
+        assert_eq!(http_link(" javascript:alert(1)"), None);
+        assert_eq!(http_link("data:text/html,<script>"), None);
+        assert_eq!(http_link("https://x y"), None);
+        assert_eq!(http_link("team"), None);
     }
 
     #[test]

@@ -60,6 +60,17 @@ pub fn VersionPage(model: ModelName, version: u64) -> impl IntoView {
     }
 }
 
+/// A value as text, or as a link when it is an http(s) URL.
+fn value_view(v: String) -> AnyView {
+    match text::http_link(&v) {
+        Some(href) => {
+            let href = href.to_string();
+            view! { <a href=href rel="noopener noreferrer" target="_blank">{v}</a> }.into_any()
+        }
+        None => v.into_any(),
+    }
+}
+
 /// Rows of a key/value table.
 fn kv_rows(id: &'static str, rows: Vec<(String, String)>) -> impl IntoView {
     (!rows.is_empty()).then(|| {
@@ -68,6 +79,7 @@ fn kv_rows(id: &'static str, rows: Vec<(String, String)>) -> impl IntoView {
                 <tbody>
                     {rows
                         .into_iter()
+                        .map(|(k, v)| (k, value_view(v)))
                         .map(|(k, v)| { let key = k.clone(); view! { <tr data-key=key><th>{k}</th><td class="value">{v}</td></tr> } })
                         .collect_view()}
                 </tbody>
