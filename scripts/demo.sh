@@ -10,12 +10,8 @@
 # The demo registry is recreated on every run (only if it is a Shelf registry or absent).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
-  PATH="$HOME/.cargo/bin:$PATH"
-  export PATH
-fi
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 

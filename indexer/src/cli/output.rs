@@ -10,6 +10,7 @@ use serde_json::json;
 use shelf::pull::PullOutcome;
 use shelf::site::SiteOutcome;
 use shelf::{InitOutcome, Listing, ModelView, Problem, PushOutcome, ReindexReport, VerifyReport};
+use shelf_format::units::human_size;
 use shelf_format::{VersionManifest, VersionSummary};
 
 pub struct Out {
@@ -22,21 +23,6 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
-}
-
-fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut x = bytes as f64;
-    let mut unit = 0;
-    while x >= 1000.0 && unit < UNITS.len() - 1 {
-        x /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{x:.1} {}", UNITS[unit])
-    }
 }
 
 fn short_id(d: &shelf_format::Digest) -> String {
