@@ -58,9 +58,14 @@ fn json_documents_of_every_command() {
         assert_eq!(doc["descriptor"]["format"], 1);
         assert_eq!(doc["descriptor"]["kind"], "registry");
         assert_eq!(doc["descriptor"]["conditional_writes"], "verified");
+        assert_eq!(
+            doc["site"]["files"].as_array().unwrap().is_empty(),
+            shelf::site::files().is_empty()
+        );
         let again = json(&run(shelf().args(["init", "--json"])));
         assert_eq!(again["created"], false);
         assert_eq!(again["descriptor"], doc["descriptor"]);
+        assert!(again["site"].is_null(), "a second init changes nothing");
 
         let dir = tempfile::tempdir().unwrap();
         let file = write_file(&dir.path().join("model.bin"), b"weights v1");
@@ -154,6 +159,17 @@ fn default_registry_is_shelf_registry_in_the_current_folder() {
     let out = run(shelf_command().arg("init").current_dir(dir.path()));
     assert_code(&out, 0);
     assert!(dir.path().join("shelf-registry/shelf.json").is_file());
+    let before = files_under(&dir.path().join("shelf-registry"));
+    assert!(
+        !before.iter().any(|f| f.starts_with("probes")),
+        "{before:?}"
+    );
+    assert_code(&run(shelf_command().arg("init").current_dir(dir.path())), 0);
+    assert_eq!(
+        files_under(&dir.path().join("shelf-registry")),
+        before,
+        "a second init changes nothing"
+    );
 }
 
 #[test]

@@ -148,10 +148,12 @@ fn open_local(path: &FsPath, create: bool) -> Result<LocalFileSystem> {
             location: path.display().to_string(),
         });
     }
-    LocalFileSystem::new_with_prefix(path).map_err(|e| Error::Location {
-        location: path.display().to_string(),
-        rule: e.to_string(),
-    })
+    LocalFileSystem::new_with_prefix(path)
+        .map(|fs| fs.with_automatic_cleanup(true))
+        .map_err(|e| Error::Location {
+            location: path.display().to_string(),
+            rule: e.to_string(),
+        })
 }
 
 /// Timeouts, set on top of the settings read from the environment: a connection that

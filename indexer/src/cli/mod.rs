@@ -128,12 +128,12 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                         e
                     }
                 })?;
-            // The page is part of the registry: publish it with the registry (and again on
-            // a second init, so that init also updates an old page).
-            let site = if shelf::site::files().is_empty() {
-                None
-            } else {
+            // The page is part of the registry: publish it with a new registry. A second
+            // init changes nothing (`shelf site deploy` updates the page).
+            let site = if outcome.created && !shelf::site::files().is_empty() {
                 Some(registry.deploy_site().await?)
+            } else {
+                None
             };
             out.init(registry.location(), &outcome, site.as_ref())?;
         }

@@ -107,7 +107,10 @@ impl Out {
                 site.files.len(),
                 human_size(site.bytes)
             ),
-            None => eprintln!("note: this shelf was built without the web app; no page published"),
+            None if outcome.created => {
+                eprintln!("note: this shelf was built without the web app; no page published")
+            }
+            None => {}
         }
         if outcome.created {
             self.line(format!(
