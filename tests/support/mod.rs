@@ -6,6 +6,9 @@
 
 #![allow(dead_code)]
 
+/// Headless Chromium over WebDriver, for the web app's end-to-end tests.
+pub mod browser;
+
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
