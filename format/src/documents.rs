@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::canonical::{Digest, Timestamp, to_canonical_vec};
 use crate::error::{ErrorKind, FormatError};
-use crate::names::{ArtifactPath, Key, ModelName};
+use crate::lifecycle::Status;
+use crate::names::{AliasName, ArtifactPath, Key, ModelName, TargetName};
 
 /// The major version of the format this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -155,7 +156,15 @@ impl VersionManifest {
     }
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// What happened, in one log entry. Tagged by `type`; readers skip types they don't know.
+///
+/// Only `register` changes the `versions` count. The lifecycle events (every other type)
+/// change the replayed state of the model (docs/format.md §5.3); their rules are checked
+/// by [`ModelIndex::check_event`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
@@ -165,6 +174,44 @@ pub enum Event {
         content_id: Digest,
         manifest: Box<VersionManifest>,
     },
+    /// Point `alias` at `version`. With `rollback`, move it back to the version it pointed
+    /// to before the current one (which `version` must name).
+    AliasSet {
+        alias: AliasName,
+        version: u64,
+        #[serde(default, skip_serializing_if = "is_false")]
+        rollback: bool,
+    },
+    /// Remove `alias`, and its history of versions.
+    AliasUnset { alias: AliasName },
+    /// Move `version` to `status`.
+    Status { version: u64, status: Status },
+    /// Set the tag `key` of `version` to `value` (the manifest stays immutable).
+    Tag {
+        version: u64,
+        key: Key,
+        value: String,
+    },
+    /// Remove the tag `key` of `version`.
+    Untag { version: u64, key: Key },
+    /// Metrics of `version` measured after it was registered (e.g. on production data).
+    Evaluation {
+        version: u64,
+        metrics: BTreeMap<Key, f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dataset: Option<String>,
+        /// When the metrics were measured (the entry's `time` is when they were recorded).
+        measured_at: Timestamp,
+    },
+    /// `version` runs on `target` with `traffic` percent of its traffic (`0 < traffic ≤
+    /// 100`); replaces the share of a version already deployed there.
+    Deployment {
+        version: u64,
+        target: TargetName,
+        traffic: f64,
+    },
+    /// `version` no longer runs on `target`.
+    Undeployment { version: u64, target: TargetName },
     /// An event type this build doesn't know (written by a newer tool). Never written.
     #[serde(other)]
     Unknown,
@@ -175,7 +222,30 @@ impl Event {
     pub fn type_name(&self) -> &'static str {
         match self {
             Event::Register { .. } => "register",
+            Event::AliasSet { .. } => "alias-set",
+            Event::AliasUnset { .. } => "alias-unset",
+            Event::Status { .. } => "status",
+            Event::Tag { .. } => "tag",
+            Event::Untag { .. } => "untag",
+            Event::Evaluation { .. } => "evaluation",
+            Event::Deployment { .. } => "deployment",
+            Event::Undeployment { .. } => "undeployment",
             Event::Unknown => "unknown",
+        }
+    }
+
+    /// The version the event is about, if it names one.
+    pub fn version(&self) -> Option<u64> {
+        match self {
+            Event::Register { version, .. }
+            | Event::AliasSet { version, .. }
+            | Event::Status { version, .. }
+            | Event::Tag { version, .. }
+            | Event::Untag { version, .. }
+            | Event::Evaluation { version, .. }
+            | Event::Deployment { version, .. }
+            | Event::Undeployment { version, .. } => Some(*version),
+            Event::AliasUnset { .. } | Event::Unknown => None,
         }
     }
 }
@@ -231,9 +301,74 @@ pub struct VersionSummary {
     pub artifacts: u64,
     /// Total size of the artifacts, in bytes.
     pub size: u64,
+    /// The last status set by a `status` event; `None` if never set (readers show draft).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Tags set after the fact by `tag` events (and not removed by `untag`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<Key, String>,
+    /// Evaluations recorded by `evaluation` events, in log order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evaluations: Vec<Evaluation>,
+}
+
+/// Metrics of a version measured after it was registered, from one `evaluation` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The log entry that recorded it.
+    pub seq: u64,
+    /// When the metrics were measured.
+    pub measured_at: Timestamp,
+    /// When they were recorded: the entry's `time`.
+    pub recorded_at: Timestamp,
+    /// Who recorded them: the entry's `actor`.
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset: Option<String>,
+    pub metrics: BTreeMap<Key, f64>,
+}
+
+/// Where an alias points, and the versions it pointed to before (for rollback).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasState {
+    /// The version the alias points to: the last of `stack`.
+    pub version: u64,
+    /// The effective versions of the alias since it was last set from unset, oldest
+    /// first; the last is the current one. A rollback pops the last.
+    pub stack: Vec<u64>,
+    /// When the alias moved to `version` (the `time` of that entry).
+    pub set_at: Timestamp,
+    /// Who moved it there (the `actor` of that entry).
+    pub set_by: String,
+}
+
+/// One entry of a model's audit trail, as the timeline and `shelf log` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub seq: u64,
+    pub time: Timestamp,
+    pub actor: String,
+    /// The event's `type`, as written (also for types this build doesn't know).
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The version the event is about, if it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// What happened, in a few words: `alias production → v7 (was v6)`.
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Why the event was not applied, when replay refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 impl VersionSummary {
+    /// The status readers show: the last one set, or draft.
+    pub fn effective_status(&self) -> Status {
+        self.status.unwrap_or(Status::Draft)
+    }
+
     pub fn of(manifest: &VersionManifest, content_id: Digest, seq: u64) -> Self {
         VersionSummary {
             version: manifest.version,
@@ -246,6 +381,9 @@ impl VersionSummary {
             labels: manifest.labels.clone(),
             artifacts: manifest.artifacts.len() as u64,
             size: manifest.total_size(),
+            status: None,
+            tags: BTreeMap::new(),
+            evaluations: Vec::new(),
         }
     }
 }
@@ -263,6 +401,15 @@ pub struct ModelIndex {
     pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
     pub versions: Vec<VersionSummary>,
+    /// The aliases that are set, with where they point and their rollback history.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<AliasName, AliasState>,
+    /// What runs where: target → version → percent of the target's traffic.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deployments: BTreeMap<TargetName, BTreeMap<u64, f64>>,
+    /// The audit trail: one summary per readable entry, in log order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSummary>,
 }
 
 impl Document for ModelIndex {
@@ -277,6 +424,9 @@ pub struct CatalogEntry {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub latest: Option<VersionSummary>,
+    /// The aliases that are set, and the version each points to (for badges).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<AliasName, u64>,
 }
 
 /// `catalog/<generation>.json`: one immutable generation of the catalog of all models.
@@ -401,6 +551,9 @@ impl ModelIndex {
             created_at: None,
             updated_at: None,
             versions: Vec::new(),
+            aliases: BTreeMap::new(),
+            deployments: BTreeMap::new(),
+            events: Vec::new(),
         }
     }
 }
@@ -472,7 +625,7 @@ mod tests {
             "format": 1, "kind": "log-entry", "model": "fraud", "seq": 2,
             "prev": Digest::of(b"1").to_string(), "time": "2026-11-01T00:00:00.000Z",
             "actor": "ci", "versions": 1,
-            "event": {"type": "alias-set", "alias": "production", "version": 1}
+            "event": {"type": "approval", "approver": "alice", "version": 1}
         });
         let e: LogEntry = decode("k", &serde_json::to_vec(&entry).unwrap()).unwrap();
         assert_eq!(e.event, Event::Unknown);
@@ -491,6 +644,7 @@ mod tests {
             created_at: t,
             updated_at: t,
             latest: None,
+            aliases: BTreeMap::new(),
         };
         let mut c = Catalog::empty(1, t);
         assert!(c.merge(&m, entry(3)));

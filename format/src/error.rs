@@ -23,13 +23,18 @@ pub enum ErrorKind {
     ArtifactPath { value: String, rule: &'static str },
     /// A metric, param or label key that breaks the key rule.
     Key { value: String, rule: &'static str },
+    /// An alias name (`production`) that breaks the alias rule.
+    AliasName { value: String, rule: &'static str },
+    /// A deployment target name (`eu-prod`) that breaks the target rule.
+    TargetName { value: String, rule: &'static str },
     /// A value (metric, label, description, actor) that breaks its rule.
     Value {
         what: &'static str,
         value: String,
         rule: String,
     },
-    /// A reference (`model@7`, `model@latest`, `model@sha256:ab12`) that does not parse.
+    /// A reference (`model@7`, `model@latest`, `model@production`, `model@sha256:ab12`)
+    /// that does not parse.
     Reference { value: String, rule: &'static str },
     /// A digest that is not `sha256:` followed by 64 lowercase hex digits.
     Digest { value: String },
@@ -55,6 +60,12 @@ impl fmt::Display for ErrorKind {
                 write!(f, "invalid artifact path {value:?}: {rule}")
             }
             ErrorKind::Key { value, rule } => write!(f, "invalid key {value:?}: {rule}"),
+            ErrorKind::AliasName { value, rule } => {
+                write!(f, "invalid alias name {value:?}: {rule}")
+            }
+            ErrorKind::TargetName { value, rule } => {
+                write!(f, "invalid target name {value:?}: {rule}")
+            }
             ErrorKind::Value { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }

@@ -9,19 +9,23 @@ pub mod diff;
 pub mod documents;
 pub mod error;
 pub mod keys;
+pub mod lifecycle;
 pub mod names;
 pub mod refs;
 pub mod replay;
 pub mod search;
+#[cfg(test)]
+mod spec_tests;
 pub mod units;
 
 pub use canonical::{Digest, Timestamp, to_canonical_vec};
 pub use documents::{
-    Artifact, Catalog, CatalogEntry, CatalogHead, ConditionalWrites, Document, Event,
-    FORMAT_VERSION, LogEntry, LogHead, ModelIndex, ParamValue, RegistryDescriptor, VersionManifest,
-    VersionSummary, decode, encode,
+    AliasState, Artifact, Catalog, CatalogEntry, CatalogHead, ConditionalWrites, Document,
+    Evaluation, Event, EventSummary, FORMAT_VERSION, LogEntry, LogHead, ModelIndex, ParamValue,
+    RegistryDescriptor, VersionManifest, VersionSummary, decode, encode,
 };
 pub use error::{ErrorKind, FormatError};
-pub use names::{ArtifactPath, Key, ModelName};
+pub use lifecycle::{Refusal, Status};
+pub use names::{AliasName, ArtifactPath, Key, ModelName, TargetName};
 pub use refs::{Reference, Selector};
-pub use replay::ReplayProblem;
+pub use replay::{ReplayProblem, state_at};

@@ -1,4 +1,5 @@
-//! Validated names: model names, artifact paths, keys of metrics, params and labels.
+//! Validated names: model names, artifact paths, keys of metrics, params and labels,
+//! alias names and deployment target names.
 //!
 //! Each type validates on construction and on every deserialize (`try_from = "String"`),
 //! so a hand-edited document with a bad name is rejected with a message naming it.
@@ -18,6 +19,10 @@ pub const MAX_MODEL_SEGMENT: usize = 64;
 pub const MAX_ARTIFACT_PATH: usize = 1024;
 /// Longest key of a metric, param or label, in bytes.
 pub const MAX_KEY: usize = 128;
+/// Longest alias name, in bytes.
+pub const MAX_ALIAS_NAME: usize = 64;
+/// Longest deployment target name, in bytes.
+pub const MAX_TARGET_NAME: usize = 128;
 
 const MODEL_RULE: &str = "a model name is 1 to 128 characters: one name or `namespace/name`, each part 1 to 64 of lowercase a-z, 0-9, `.`, `_`, `-`, starting with a letter or digit, not ending with `.`, with no `..`";
 
@@ -247,6 +252,159 @@ impl From<Key> for String {
     }
 }
 
+const ALIAS_RULE: &str = "an alias name is 1 to 64 characters of lowercase a-z, 0-9, `.`, `_`, `-`, starting with a letter, not ending with `.`, with no `..`; it is not `latest` and does not start with `sha256`";
+
+/// The name of an alias: `production`, `staging`, `champion-eu`.
+///
+/// Like a part of a model name, but starting with a letter, so that `model@<alias>` is
+/// never a version number; `latest` and names starting with `sha256` are reserved for the
+/// other selectors of a reference.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AliasName(String);
+
+impl AliasName {
+    /// Validate `value` as an alias name.
+    pub fn new(value: impl Into<String>) -> Result<Self, FormatError> {
+        let value = value.into();
+        let err = |rule: &'static str| {
+            Err(FormatError::new(ErrorKind::AliasName {
+                value: value.clone(),
+                rule,
+            }))
+        };
+        if value.is_empty() {
+            return err("an alias name must not be empty");
+        }
+        if value.len() > MAX_ALIAS_NAME {
+            return err("an alias name is at most 64 characters");
+        }
+        if value.chars().any(|c| c.is_ascii_uppercase()) {
+            return err("an alias name is lowercase");
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        {
+            return err(ALIAS_RULE);
+        }
+        if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return err("an alias name starts with a letter (so it is never a version number)");
+        }
+        if value == "latest" {
+            return err("`latest` is reserved: `model@latest` is the highest version");
+        }
+        if value.starts_with("sha256") {
+            return err("an alias name must not start with `sha256` (reserved for content ids)");
+        }
+        if value.contains("..") {
+            return err("an alias name must not contain `..`");
+        }
+        if value.ends_with('.') {
+            return err("an alias name must not end with `.`");
+        }
+        Ok(AliasName(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AliasName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for AliasName {
+    type Error = FormatError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        AliasName::new(value)
+    }
+}
+
+impl From<AliasName> for String {
+    fn from(value: AliasName) -> Self {
+        value.0
+    }
+}
+
+impl FromStr for AliasName {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AliasName::new(s)
+    }
+}
+
+/// The name of a deployment target (an environment, a fleet, a vehicle line): `eu-prod`,
+/// `fleet/line-7`, `k8s:prod-eu-1`.
+///
+/// 1 to 128 characters of ASCII letters, digits and `. _ - / :`, starting with a letter or
+/// a digit. Case-sensitive.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TargetName(String);
+
+impl TargetName {
+    /// Validate `value` as a target name.
+    pub fn new(value: impl Into<String>) -> Result<Self, FormatError> {
+        let value = value.into();
+        let err = |rule: &'static str| {
+            Err(FormatError::new(ErrorKind::TargetName {
+                value: value.clone(),
+                rule,
+            }))
+        };
+        if value.is_empty() {
+            return err("a target name must not be empty");
+        }
+        if value.len() > MAX_TARGET_NAME {
+            return err("a target name is at most 128 characters");
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':'))
+        {
+            return err("a target name is made of ASCII letters, digits and `. _ - / :`");
+        }
+        if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return err("a target name starts with a letter or a digit");
+        }
+        Ok(TargetName(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TargetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for TargetName {
+    type Error = FormatError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        TargetName::new(value)
+    }
+}
+
+impl From<TargetName> for String {
+    fn from(value: TargetName) -> Self {
+        value.0
+    }
+}
+
+impl FromStr for TargetName {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TargetName::new(s)
+    }
+}
+
 /// Check free text (a label value, an actor, a description) against its length and the
 /// rule that it holds no control characters other than newline and tab (for multi-line
 /// text).
@@ -369,5 +527,88 @@ mod tests {
         assert!(check_metric_value(&k, f64::INFINITY).is_err());
         assert!(check_text("description", "line\nline", 100, true).is_ok());
         assert!(check_text("label value", "line\nline", 100, false).is_err());
+    }
+
+    #[test]
+    fn alias_names() {
+        for ok in [
+            "production",
+            "staging",
+            "champion-eu",
+            "a",
+            "v2",
+            "canary_1.b",
+            "sha25",
+            "latest-good",
+            &"a".repeat(64),
+        ] {
+            assert!(AliasName::new(ok).is_ok(), "{ok} should be valid");
+        }
+        for (bad, rule) in [
+            ("", "must not be empty"),
+            (&*"a".repeat(65), "at most 64"),
+            ("Production", "lowercase"),
+            ("prod uction", "1 to 64 characters"),
+            ("prod/eu", "1 to 64 characters"),
+            ("prodé", "1 to 64 characters"),
+            ("7", "starts with a letter"),
+            ("123", "starts with a letter"),
+            ("1abc", "starts with a letter"),
+            ("-prod", "starts with a letter"),
+            ("_prod", "starts with a letter"),
+            ("latest", "reserved"),
+            ("sha256", "sha256"),
+            ("sha256abc", "sha256"),
+            ("a..b", "`..`"),
+            ("prod.", "end with"),
+        ] {
+            let err = AliasName::new(bad).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with(&format!("invalid alias name {bad:?}: ")),
+                "error names the value: {msg}"
+            );
+            assert!(msg.contains(rule), "{bad:?}: {msg} should mention {rule:?}");
+        }
+        let err = serde_json::from_str::<AliasName>("\"latest\"").unwrap_err();
+        assert!(err.to_string().contains("invalid alias name"), "{err}");
+        assert_eq!(
+            "production".parse::<AliasName>().unwrap().to_string(),
+            "production"
+        );
+    }
+
+    #[test]
+    fn target_names() {
+        for ok in [
+            "eu-prod",
+            "EU-Prod",
+            "fleet/line-7",
+            "k8s:prod-eu-1",
+            "7series",
+            "a.b_c",
+            &"t".repeat(128),
+        ] {
+            assert!(TargetName::new(ok).is_ok(), "{ok} should be valid");
+        }
+        for (bad, rule) in [
+            ("", "must not be empty"),
+            (&*"t".repeat(129), "at most 128"),
+            ("eu prod", "ASCII letters, digits"),
+            ("eu\nprod", "ASCII letters, digits"),
+            ("prodé", "ASCII letters, digits"),
+            ("-eu", "starts with a letter or a digit"),
+            ("/eu", "starts with a letter or a digit"),
+            (":eu", "starts with a letter or a digit"),
+        ] {
+            let msg = TargetName::new(bad).unwrap_err().to_string();
+            assert!(
+                msg.starts_with(&format!("invalid target name {bad:?}: ")),
+                "error names the value: {msg}"
+            );
+            assert!(msg.contains(rule), "{bad:?}: {msg} should mention {rule:?}");
+        }
+        let err = serde_json::from_str::<TargetName>("\"a b\"").unwrap_err();
+        assert!(err.to_string().contains("invalid target name"), "{err}");
     }
 }

@@ -1,11 +1,11 @@
-//! References to versions: `model@7`, `model@latest`, `model@sha256:ab12…`, or a bare
-//! `model` (the latest version).
+//! References to versions: `model@7`, `model@latest`, `model@production` (an alias),
+//! `model@sha256:ab12…`, or a bare `model` (the latest version).
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{ErrorKind, FormatError};
-use crate::names::ModelName;
+use crate::names::{AliasName, ModelName};
 
 /// Shortest content-id prefix accepted in a reference, in hex digits.
 pub const MIN_CONTENT_ID_PREFIX: usize = 6;
@@ -19,6 +19,8 @@ pub enum Selector {
     Latest,
     /// `@sha256:<hex prefix>`: the version whose content id starts with the prefix.
     ContentId(String),
+    /// `@production`: the version the alias points to (in the replayed state).
+    Alias(AliasName),
 }
 
 /// A parsed reference.
@@ -65,11 +67,14 @@ impl FromStr for Reference {
                     Ok(n) => Selector::Version(n),
                 }
             }
-            Some(_) => {
-                return Err(err(
-                    "after `@` comes a version number, `latest` or `sha256:<prefix of the content id>`",
-                ));
-            }
+            Some(sel) => match AliasName::new(sel) {
+                Ok(alias) => Selector::Alias(alias),
+                Err(_) => {
+                    return Err(err(
+                        "after `@` comes a version number, `latest`, `sha256:<prefix of the content id>` or an alias (lowercase a-z, 0-9, `.`, `_`, `-`, starting with a letter)",
+                    ));
+                }
+            },
         };
         Ok(Reference { model, selector })
     }
@@ -81,6 +86,7 @@ impl fmt::Display for Reference {
             Selector::Version(n) => write!(f, "{}@{n}", self.model),
             Selector::Latest => write!(f, "{}@latest", self.model),
             Selector::ContentId(p) => write!(f, "{}@sha256:{p}", self.model),
+            Selector::Alias(a) => write!(f, "{}@{a}", self.model),
         }
     }
 }
@@ -116,6 +122,45 @@ mod tests {
     }
 
     #[test]
+    fn aliases() {
+        let r: Reference = "team/fraud@production".parse().unwrap();
+        assert_eq!(r.model.as_str(), "team/fraud");
+        assert_eq!(
+            r.selector,
+            Selector::Alias(AliasName::new("production").unwrap())
+        );
+        assert_eq!(r.to_string(), "team/fraud@production");
+        for ok in [
+            "fraud@staging",
+            "fraud@champion-eu",
+            "fraud@v2",
+            "fraud@latest-good",
+        ] {
+            let r: Reference = ok.parse().unwrap();
+            assert!(matches!(r.selector, Selector::Alias(_)), "{ok}");
+            assert_eq!(r.to_string(), ok);
+        }
+        // The other selectors keep their meaning: never an alias.
+        assert_eq!(
+            "fraud@latest".parse::<Reference>().unwrap().selector,
+            Selector::Latest
+        );
+        assert_eq!(
+            "fraud@007".parse::<Reference>().unwrap().selector,
+            Selector::Version(7)
+        );
+        assert!(matches!(
+            "fraud@sha256:abcdef".parse::<Reference>().unwrap().selector,
+            Selector::ContentId(_)
+        ));
+        let err = "fraud@prod uction".parse::<Reference>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid reference \"fraud@prod uction\": after `@` comes a version number, `latest`, `sha256:<prefix of the content id>` or an alias (lowercase a-z, 0-9, `.`, `_`, `-`, starting with a letter)"
+        );
+    }
+
+    #[test]
     fn rejects() {
         for bad in [
             "fraud@0",
@@ -126,9 +171,22 @@ mod tests {
             "Fraud@1",
             "fraud@1@2",
             "fraud@99999999999999999999999",
+            "fraud@prod uction",
+            "fraud@Production",
+            "fraud@prod/eu",
+            "fraud@sha256abcdef",
+            "fraud@sha256",
+            "fraud@7a",
+            "fraud@_prod",
+            "fraud@prod.",
         ] {
             let err = bad.parse::<Reference>().unwrap_err();
-            assert!(err.to_string().contains("invalid"), "{bad}: {err}");
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with(&format!("invalid reference {bad:?}: "))
+                    || msg.starts_with("invalid model name"),
+                "{bad}: {err}"
+            );
         }
     }
 }

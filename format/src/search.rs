@@ -12,7 +12,6 @@
 //! Words match case-insensitively as substrings. A term that doesn't parse (`f1>high`) is
 //! reported and ignored, so typing never blanks the list.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::documents::VersionSummary;
@@ -110,11 +109,11 @@ fn parse_term(raw: &str) -> Result<Term, String> {
     {
         match rest.split_once('=') {
             Some((k, v)) if !k.is_empty() => Condition::Label {
-                key: k.to_string(),
+                key: k.to_lowercase(),
                 value: Some(v.to_lowercase()),
             },
             None if !rest.is_empty() => Condition::Label {
-                key: rest.to_string(),
+                key: rest.to_lowercase(),
                 value: None,
             },
             _ => return Err(format!("{raw}: expected label:KEY or label:KEY=VALUE")),
@@ -184,54 +183,76 @@ impl Query {
 
     /// Whether `subject` matches.
     pub fn matches(&self, subject: &Subject<'_>) -> bool {
+        self.matches_prepared(&Prepared::new(subject))
+    }
+
+    /// Whether a prepared subject matches (no allocation per comparison: prepare every
+    /// model once, then match each keystroke's query against all of them).
+    pub fn matches_prepared(&self, p: &Prepared) -> bool {
         self.is_empty()
             || self
                 .alternatives
                 .iter()
-                .any(|all| all.iter().all(|t| t.matches(subject)))
+                .any(|all| all.iter().all(|t| t.condition.matches(p) != t.negated))
     }
 }
 
-fn contains(haystack: &str, needle: &str) -> bool {
-    haystack.to_lowercase().contains(needle)
+/// A model's searchable text, lower-cased once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    name: String,
+    description: String,
+    author: String,
+    labels: Vec<(String, String)>,
+    metrics: Vec<(String, f64)>,
 }
 
-impl Term {
-    fn matches(&self, s: &Subject<'_>) -> bool {
-        self.condition.matches(s) != self.negated
-    }
-}
-
-impl Condition {
-    fn matches(&self, s: &Subject<'_>) -> bool {
-        let labels = s.latest.map(|v| &v.labels);
-        match self {
-            Condition::Text(word) => {
-                contains(s.name, word)
-                    || s.latest.is_some_and(|v| {
-                        contains(&v.description, word)
-                            || contains(&v.created_by, word)
-                            || v.labels
-                                .iter()
-                                .any(|(k, val)| contains(k.as_str(), word) || contains(val, word))
-                    })
-            }
-            Condition::Name(word) => contains(s.name, word),
-            Condition::Author(word) => s.latest.is_some_and(|v| contains(&v.created_by, word)),
-            Condition::Label { key, value } => labels.is_some_and(|l| label_matches(l, key, value)),
-            Condition::Metric { key, op, value } => s
-                .latest
-                .and_then(|v| v.metrics.iter().find(|(k, _)| k.as_str() == key))
-                .is_some_and(|(_, x)| op.holds(*x, *value)),
+impl Prepared {
+    pub fn new(subject: &Subject<'_>) -> Self {
+        let v = subject.latest;
+        Prepared {
+            name: subject.name.to_lowercase(),
+            description: v.map(|v| v.description.to_lowercase()).unwrap_or_default(),
+            author: v.map(|v| v.created_by.to_lowercase()).unwrap_or_default(),
+            labels: v
+                .map(|v| {
+                    v.labels
+                        .iter()
+                        .map(|(k, x)| (k.as_str().to_lowercase(), x.to_lowercase()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            metrics: v
+                .map(|v| v.metrics.iter().map(|(k, x)| (k.to_string(), *x)).collect())
+                .unwrap_or_default(),
         }
     }
 }
 
-fn label_matches(labels: &BTreeMap<Key, String>, key: &str, value: &Option<String>) -> bool {
-    labels.iter().any(|(k, v)| {
-        k.as_str().eq_ignore_ascii_case(key)
-            && value.as_ref().is_none_or(|want| v.to_lowercase() == *want)
-    })
+impl Condition {
+    fn matches(&self, p: &Prepared) -> bool {
+        match self {
+            Condition::Text(word) => {
+                p.name.contains(word.as_str())
+                    || p.description.contains(word.as_str())
+                    || p.author.contains(word.as_str())
+                    || p.labels
+                        .iter()
+                        .any(|(k, v)| k.contains(word.as_str()) || v.contains(word.as_str()))
+            }
+            Condition::Name(word) => p.name.contains(word.as_str()),
+            Condition::Author(word) => p.author.contains(word.as_str()),
+            Condition::Label { key, value } => p
+                .labels
+                .iter()
+                .any(|(k, v)| k == key && value.as_ref().is_none_or(|want| v == want)),
+            Condition::Metric { key, op, value } => p
+                .metrics
+                .iter()
+                .find(|(k, _)| k == key)
+                .is_some_and(|(_, x)| op.holds(*x, *value)),
+        }
+    }
 }
 
 impl fmt::Display for Op {
@@ -275,6 +296,9 @@ mod tests {
                 .collect(),
             artifacts: 1,
             size: 1,
+            status: None,
+            tags: Default::default(),
+            evaluations: Vec::new(),
         }
     }
 
