@@ -97,7 +97,7 @@ pub async fn load_model(model: &ModelName) -> Result<(ModelIndex, Vec<String>), 
     let mut problems = Vec::new();
     let mut index = match fetch_bytes(&key).await? {
         Some(bytes) => match decode_at::<ModelIndex>(&key, &bytes) {
-            Ok(index) if &index.model == model => index,
+            Ok(index) if &index.model == model && !index.predates_lifecycle() => index,
             Ok(_) => ModelIndex::empty(model.clone()),
             Err(e) => {
                 problems.push(format!("{e}; reading the log instead"));

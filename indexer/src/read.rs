@@ -82,6 +82,7 @@ impl Registry {
         let found = match &reference.selector {
             Selector::Latest => versions.last().cloned(),
             Selector::Version(n) => versions.iter().find(|v| v.version == *n).cloned(),
+            Selector::Alias(a) => view.index.resolve_alias(a).cloned(),
             Selector::ContentId(prefix) => {
                 let matches: Vec<&VersionSummary> = versions
                     .iter()

@@ -295,16 +295,18 @@ impl Registry {
                 Err(e) => vec![view.index.skip_unreadable(digest, e.to_string())],
             };
             view.caught_up += 1;
-            if let Some(first) = found.first() {
-                if mode == Mode::Strict {
+            // A refused lifecycle event is inert (not applied); only integrity problems
+            // stop a writer.
+            if mode == Mode::Strict {
+                if let Some(p) = found.iter().find(|p| p.is_integrity_problem()) {
                     return Err(Error::Integrity {
                         key,
-                        detail: first.to_string(),
+                        detail: p.to_string(),
                     });
                 }
-                view.problems
-                    .extend(found.iter().map(|p| problem_at(&model, p)));
             }
+            view.problems
+                .extend(found.iter().map(|p| problem_at(&model, p)));
         }
         Ok(())
     }
@@ -327,7 +329,8 @@ impl Registry {
             return Ok(ModelIndex::empty(model.clone()));
         };
         let index = match decode::<ModelIndex>(&key, &bytes) {
-            Ok(index) if &index.model == model => index,
+            // An index without an audit trail predates lifecycle events: replay instead.
+            Ok(index) if &index.model == model && !index.predates_lifecycle() => index,
             // Derived data: a damaged index is rebuilt from the log, not an error.
             Ok(_) | Err(_) => return Ok(ModelIndex::empty(model.clone())),
         };

@@ -153,10 +153,16 @@ impl Registry {
                     {
                         continue;
                     }
-                    report.problems.push(Problem {
+                    let problem = Problem {
                         key: key.clone(),
                         message: p.to_string(),
-                    });
+                    };
+                    // A refused lifecycle event is recorded but inert: not damage.
+                    if p.is_integrity_problem() {
+                        report.problems.push(problem);
+                    } else {
+                        report.warnings.push(problem);
+                    }
                 }
             }
             report.versions += index.versions.len() as u64;

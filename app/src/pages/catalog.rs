@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use shelf_format::search::{Query, Subject};
+use shelf_format::search::{Prepared, Query, Subject};
 use shelf_format::{Catalog, CatalogEntry, ModelName};
 
 use crate::api::{self, ApiError};
@@ -13,7 +13,7 @@ use crate::route::Route;
 use crate::text;
 
 /// Rows drawn at most; a search narrows the rest.
-const MAX_ROWS: usize = 200;
+const MAX_ROWS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Sort {
@@ -45,8 +45,10 @@ fn metric_of(entry: &CatalogEntry, key: &str) -> Option<f64> {
 }
 
 /// The models matching `query`, sorted, at most `MAX_ROWS`, and how many matched.
+/// `prepared` holds each model's searchable text, in the catalog's order.
 fn select(
     catalog: &Catalog,
+    prepared: &[Prepared],
     query: &str,
     sort: &Sort,
 ) -> (Vec<(ModelName, CatalogEntry)>, usize, Vec<String>) {
@@ -54,7 +56,9 @@ fn select(
     let mut hits: Vec<(&ModelName, &CatalogEntry)> = catalog
         .models
         .iter()
-        .filter(|(name, entry)| query.matches(&Subject::new(name, entry.latest.as_ref())))
+        .zip(prepared)
+        .filter(|(_, p)| query.matches_prepared(p))
+        .map(|(model, _)| model)
         .collect();
     match sort {
         Sort::Name => {}
@@ -129,7 +133,13 @@ fn CatalogView(
         keys
     };
     let total_models = catalog.models.len();
-    let selection = Memo::new(move |_| select(&catalog, &query.read(), &sort.read()));
+    // Lower-cased once, so a keystroke only compares.
+    let prepared: Vec<Prepared> = catalog
+        .models
+        .iter()
+        .map(|(name, entry)| Prepared::new(&Subject::new(name, entry.latest.as_ref())))
+        .collect();
+    let selection = Memo::new(move |_| select(&catalog, &prepared, &query.read(), &sort.read()));
 
     view! {
         <div class="toolbar">
