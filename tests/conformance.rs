@@ -66,10 +66,168 @@ conformance!(
     reindex_rebuilds_deleted_derived_files,
     operations_without_registry_say_so,
     bad_requests_write_nothing,
+    aliases_rollbacks_and_statuses,
+    concurrent_alias_moves_all_land,
 );
 
 mod scenarios {
     use super::*;
+    use shelf_format::{AliasName, Event, Status};
+
+    async fn set_alias(registry: &Registry, version: u64) -> shelf::Result<shelf::EventOutcome> {
+        let model = ModelName::new("m").unwrap();
+        registry
+            .append_event(&model, "ci", Some("promote".into()), |_| {
+                Ok(Event::AliasSet {
+                    alias: AliasName::new("production").unwrap(),
+                    version,
+                    rollback: false,
+                })
+            })
+            .await
+    }
+
+    pub async fn aliases_rollbacks_and_statuses(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"w");
+        for _ in 0..3 {
+            registry
+                .push(&request("m", vec![file.clone()]), &Silent)
+                .await
+                .unwrap();
+        }
+        let model = ModelName::new("m").unwrap();
+        let production = AliasName::new("production").unwrap();
+        for v in 1..=3 {
+            set_alias(&registry, v).await.unwrap();
+        }
+        let (_, s) = registry
+            .resolve(&"m@production".parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(s.version, 3);
+        // Rollbacks walk back: 3 -> 2 -> 1, then there is nothing left.
+        for expected in [2, 1] {
+            let out = registry
+                .append_event(&model, "ci", Some("regression".into()), |index| {
+                    let (_, to) = index
+                        .rollback_target(&production)
+                        .map_err(|r| Error::Usage(r.to_string()))?;
+                    Ok(Event::AliasSet {
+                        alias: production.clone(),
+                        version: to,
+                        rollback: true,
+                    })
+                })
+                .await
+                .unwrap();
+            assert!(
+                out.summary.contains(&format!("to v{expected}")),
+                "{}",
+                out.summary
+            );
+        }
+        let err = registry
+            .append_event(&model, "ci", None, |index| {
+                let (_, to) = index
+                    .rollback_target(&production)
+                    .map_err(|r| Error::Usage(r.to_string()))?;
+                Ok(Event::AliasSet {
+                    alias: production.clone(),
+                    version: to,
+                    rollback: true,
+                })
+            })
+            .await
+            .unwrap_err();
+        assert!(err.is_usage(), "{err}");
+        // A transition that makes no sense is refused, nothing written.
+        let status = |version, status| {
+            registry.append_event(&model, "ci", Some("r".into()), move |_| {
+                Ok(Event::Status { version, status })
+            })
+        };
+        status(1, Status::Validated).await.unwrap();
+        status(1, Status::Archived).await.unwrap();
+        let err = status(1, Status::Production).await.unwrap_err();
+        assert!(err.to_string().contains("archived is final"), "{err}");
+        let err = set_alias(&registry, 9).await.unwrap_err();
+        assert!(err.to_string().contains("no version 9"), "{err}");
+        // Refused events wrote nothing: the log holds 3 pushes, 3 moves, 2 rollbacks, 2 statuses.
+        assert_eq!(
+            registry
+                .model(&model)
+                .await
+                .unwrap()
+                .index
+                .head
+                .unwrap()
+                .seq,
+            10
+        );
+        assert!(
+            registry
+                .get_bytes(&keys::log_key(&model, 11))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let view = registry.model(&model).await.unwrap();
+        assert_eq!(view.index.alias_version(&production), Some(1));
+        assert_eq!(
+            view.index.version(1).unwrap().effective_status(),
+            Status::Archived
+        );
+        assert_eq!(view.index.events.len(), 3 + 3 + 2 + 2);
+        let (_, catalog, _) = registry.read_catalog().await.unwrap();
+        assert_eq!(catalog.unwrap().models[&model].aliases[&production], 1);
+        assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    pub async fn concurrent_alias_moves_all_land(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"w");
+        for _ in 0..8 {
+            registry
+                .push(&request("m", vec![file.clone()]), &Silent)
+                .await
+                .unwrap();
+        }
+        let tasks: Vec<_> = (1..=8u64)
+            .map(|v| {
+                let registry = registry.clone();
+                tokio::spawn(async move { set_alias(&registry, v).await.unwrap().seq })
+            })
+            .collect();
+        let mut seqs = Vec::new();
+        for t in tasks {
+            seqs.push(t.await.unwrap());
+        }
+        seqs.sort();
+        assert_eq!(
+            seqs,
+            (9..=16).collect::<Vec<_>>(),
+            "8 moves, 8 entries, none lost"
+        );
+        let view = registry.model(&ModelName::new("m").unwrap()).await.unwrap();
+        let moves = view
+            .index
+            .events
+            .iter()
+            .filter(|e| e.event_type == "alias-set")
+            .count();
+        assert_eq!(moves, 8);
+        // The state is the replay: the alias points where the last entry put it.
+        let last = view.index.events.last().unwrap().version.unwrap();
+        assert_eq!(
+            view.index
+                .alias_version(&AliasName::new("production").unwrap()),
+            Some(last)
+        );
+        assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
 
     pub async fn init_is_idempotent_and_verifies_conditional_writes(backend: &Backend) {
         let registry = backend.registry();

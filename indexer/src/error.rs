@@ -42,6 +42,14 @@ pub enum Error {
     )]
     Conflict { model: String, attempts: u32 },
 
+    /// What the caller expected (`--expect-current`) is not the current state.
+    #[error("{what} moved under you: expected {expected}, found {found}; nothing was written")]
+    Moved {
+        what: String,
+        expected: String,
+        found: String,
+    },
+
     /// Stored data is damaged or does not match its hash.
     #[error("integrity error at {key}: {detail}")]
     Integrity { key: String, detail: String },

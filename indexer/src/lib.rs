@@ -8,6 +8,7 @@
 pub mod error;
 pub mod failpoint;
 pub mod init;
+pub mod lifecycle;
 pub mod location;
 pub mod progress;
 pub mod pull;
@@ -21,6 +22,7 @@ pub mod verify;
 
 pub use error::{Error, Result};
 pub use init::{InitOptions, InitOutcome};
+pub use lifecycle::EventOutcome;
 pub use location::{DEFAULT_LOCATION, Location};
 pub use progress::{Progress, Reporter, Silent};
 pub use pull::PullOutcome;

@@ -69,6 +69,14 @@ pub enum Command {
     Verify,
     /// Rebuild every derived file (indexes, catalog, materialised manifests) from the logs
     Reindex,
+    /// Point an alias (production, staging…) at a version, or remove it
+    #[command(subcommand)]
+    Alias(AliasCommand),
+    /// Move an alias back to the version it pointed to before (repeat to walk further back)
+    Rollback(RollbackArgs),
+    /// Move a version to a lifecycle status: draft, experimental, validated, production,
+    /// deprecated, archived
+    Status(StatusArgs),
     /// Serve the registry and its web app read-only over HTTP, for local use
     Serve(ServeArgs),
     /// The web app published at the registry root
@@ -80,6 +88,56 @@ pub enum Command {
 pub enum SiteCommand {
     /// Write (or update) the web app embedded in this shelf at the registry root
     Deploy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCommand {
+    /// Point ALIAS at the version REF names: `shelf alias set fraud@7 production --reason …`
+    Set(AliasSetArgs),
+    /// Remove ALIAS from MODEL
+    Rm(AliasRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AliasSetArgs {
+    /// model@7, model@latest, model@sha256:<prefix>, model@other-alias
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    pub alias: String,
+    /// Why (recorded in the audit trail; required for promotions)
+    #[arg(long)]
+    pub reason: String,
+    /// Refuse (exit 1) unless the alias currently points at this version (`none`: unset)
+    #[arg(long, value_name = "VERSION")]
+    pub expect_current: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AliasRmArgs {
+    pub model: String,
+    pub alias: String,
+    /// Why (recorded in the audit trail)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    pub model: String,
+    pub alias: String,
+    /// Why (recorded in the audit trail; required)
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    pub status: String,
+    /// Why (recorded in the audit trail; required)
+    #[arg(long)]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser as _;
 use shelf::{InitOptions, PushRequest, Registry, Reporter, Silent};
-use shelf_format::{Key, ParamValue, Reference};
+use shelf_format::{AliasName, Event, Key, ModelName, ParamValue, Reference, Status};
 
 use args::{Cli, Command};
 use output::Out;
@@ -186,6 +186,90 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                 return Ok(Exit::Failure);
             }
         }
+        Command::Alias(args::AliasCommand::Set(args)) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let alias: AliasName = args.alias.parse()?;
+            let expect = match args.expect_current.as_deref() {
+                None => None,
+                Some("none") => Some(None),
+                Some(n) => Some(Some(n.trim_start_matches('v').parse::<u64>().map_err(
+                    |_| {
+                        args::ArgError(format!(
+                            "--expect-current {n:?} is not a version number or `none`"
+                        ))
+                    },
+                )?)),
+            };
+            let (_, target) = registry.resolve(&reference).await?;
+            let version = target.version;
+            let outcome = registry
+                .append_event(&reference.model, &actor(), Some(args.reason), |index| {
+                    let current = index.alias_version(&alias);
+                    if let Some(expected) = expect {
+                        if current != expected {
+                            let show =
+                                |v: Option<u64>| v.map_or("unset".to_string(), |v| format!("v{v}"));
+                            return Err(shelf::Error::Moved {
+                                what: format!("alias {alias} of {}", reference.model),
+                                expected: show(expected),
+                                found: show(current),
+                            });
+                        }
+                    }
+                    Ok(Event::AliasSet {
+                        alias: alias.clone(),
+                        version,
+                        rollback: false,
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Alias(args::AliasCommand::Rm(args)) => {
+            let registry = open(&cli.global)?;
+            let model: ModelName = args.model.parse()?;
+            let alias: AliasName = args.alias.parse()?;
+            let outcome = registry
+                .append_event(&model, &actor(), args.reason, |_| {
+                    Ok(Event::AliasUnset {
+                        alias: alias.clone(),
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Rollback(args) => {
+            let registry = open(&cli.global)?;
+            let model: ModelName = args.model.parse()?;
+            let alias: AliasName = args.alias.parse()?;
+            let outcome = registry
+                .append_event(&model, &actor(), Some(args.reason), |index| {
+                    let (_, to) = index
+                        .rollback_target(&alias)
+                        .map_err(|r| shelf::Error::Usage(r.to_string()))?;
+                    Ok(Event::AliasSet {
+                        alias: alias.clone(),
+                        version: to,
+                        rollback: true,
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Status(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let status: Status = args.status.parse()?;
+            let (_, target) = registry.resolve(&reference).await?;
+            let version = target.version;
+            let outcome = registry
+                .append_event(&reference.model, &actor(), Some(args.reason), |_| {
+                    Ok(Event::Status { version, status })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
         Command::Serve(args) => {
             let registry = open(&cli.global)?;
             registry.descriptor().await?;
@@ -210,6 +294,11 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// Who records a lifecycle event: $SHELF_AUTHOR, git's user.name, the OS user.
+fn actor() -> String {
+    args::default_author(None)
 }
 
 fn default_name(location: &shelf::Location) -> String {

@@ -374,6 +374,18 @@ impl Out {
         Ok(())
     }
 
+    pub fn event(&self, o: &shelf::EventOutcome) -> anyhow::Result<()> {
+        for w in &o.warnings {
+            eprintln!(
+                "warning: {w} (the event is recorded; `shelf reindex` repairs derived files)"
+            );
+        }
+        if self.json {
+            return self.doc(o);
+        }
+        self.line(format!("{}: {}", o.model, o.summary))
+    }
+
     pub fn reindex(&self, r: &ReindexReport) -> anyhow::Result<()> {
         self.warn(&r.problems);
         if self.json {

@@ -1,0 +1,90 @@
+//! Lifecycle events after a version exists: aliases, rollbacks, statuses. Each is one
+//! immutable log entry, committed with the same put-if-absent protocol as a version and
+//! re-validated against the current state on every attempt.
+
+use shelf_format::{Event, LogEntry, ModelIndex, ModelName, encode, keys};
+
+use crate::error::{Error, Result};
+use crate::registry::{MAX_COMMIT_ATTEMPTS, Mode, Registry, backoff, now};
+
+/// What a recorded event did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventOutcome {
+    pub model: ModelName,
+    /// The log entry that records it.
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// What happened, in a few words (`alias production → v7 (was v6)`).
+    pub summary: String,
+    pub version: Option<u64>,
+    pub attempts: u32,
+    /// Derived files that could not be refreshed (the event is recorded all the same).
+    pub warnings: Vec<String>,
+}
+
+impl Registry {
+    /// Append the event `make` builds from the model's current state. `make` runs again
+    /// after every lost race, so it re-validates against what the other writer did; an
+    /// event the state refuses (no such version, a transition that makes no sense) is a
+    /// usage error and nothing is written.
+    pub async fn append_event(
+        &self,
+        model: &ModelName,
+        actor: &str,
+        reason: Option<String>,
+        make: impl Fn(&ModelIndex) -> Result<Event>,
+    ) -> Result<EventOutcome> {
+        self.descriptor().await?;
+        let mut view = self.load_model(model, Mode::Strict).await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let event = make(&view.index)?;
+            view.index
+                .check_event(&event)
+                .map_err(|refusal| Error::Usage(refusal.to_string()))?;
+            let entry = LogEntry::new(
+                model.clone(),
+                view.index.next_seq(),
+                view.index.head.map(|h| h.digest),
+                now(),
+                actor.to_string(),
+                reason.clone(),
+                view.index.versions.len() as u64,
+                event,
+            );
+            let bytes = encode(&entry)?;
+            let key = keys::log_key(model, entry.seq);
+            let committed = self.put_if_absent(&key, bytes.clone()).await?
+                || self.get_bytes(&key).await?.as_deref() == Some(bytes.as_slice());
+            if committed {
+                view.index.apply(&entry, &bytes);
+                let warnings = self.refresh_derived(&view.index, None).await;
+                let summary = view
+                    .index
+                    .events
+                    .last()
+                    .map(|e| e.summary.clone())
+                    .unwrap_or_default();
+                return Ok(EventOutcome {
+                    model: model.clone(),
+                    seq: entry.seq,
+                    event_type: entry.event.type_name(),
+                    summary,
+                    version: entry.event.version(),
+                    attempts: attempt,
+                    warnings,
+                });
+            }
+            if attempt >= MAX_COMMIT_ATTEMPTS {
+                return Err(Error::Conflict {
+                    model: model.to_string(),
+                    attempts: attempt,
+                });
+            }
+            backoff(attempt).await;
+            self.catch_up_strict(&mut view).await?;
+        }
+    }
+}
