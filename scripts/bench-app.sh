@@ -150,7 +150,7 @@ browser_start
 CAPS_FILE="$TMP/caps"
 : >"$CAPS_FILE"
 for _ in $(seq $((2 * RUNS + 1))); do
-  browser_capabilities >>"$CAPS_FILE"
+  browser_capabilities "" >>"$CAPS_FILE"
 done
 
 CHROMIUM_VERSION=$("$SHELF_TEST_CHROMIUM" --version 2>/dev/null | head -n 1 || echo unknown)
