@@ -384,6 +384,46 @@ impl Registry {
         Ok(names)
     }
 
+    /// The commit protocol: append the entry `build` makes from the model's current state,
+    /// with a put-if-absent of the next log key. A lost race re-reads the log and calls
+    /// `build` again (so it re-numbers and re-validates), at most [`MAX_COMMIT_ATTEMPTS`]
+    /// times. A put retried by the HTTP client after a lost answer finds its own bytes at
+    /// the key: that is a commit, not a lost race. On success the entry is applied to
+    /// `view`; returns what `build` returned alongside the entry, and the attempts made.
+    pub(crate) async fn commit<T>(
+        &self,
+        view: &mut ModelView,
+        mut build: impl FnMut(&ModelIndex) -> Result<(LogEntry, T)>,
+    ) -> Result<(LogEntry, T, u32)> {
+        let model = view.index.model.clone();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (entry, extra) = build(&view.index)?;
+            let bytes = encode(&entry)?;
+            let key = keys::log_key(&model, entry.seq);
+            let span = tracing::debug_span!("commit", %model, seq = entry.seq, attempt);
+            let _guard = span.enter();
+            let committed = self.put_if_absent(&key, bytes.clone()).await?
+                || self.get_bytes(&key).await?.as_deref() == Some(bytes.as_slice());
+            if committed {
+                tracing::debug!("committed");
+                let problems = view.index.apply(&entry, &bytes);
+                debug_assert!(problems.is_empty(), "{problems:?}");
+                return Ok((entry, extra, attempt));
+            }
+            drop(_guard);
+            if attempt >= MAX_COMMIT_ATTEMPTS {
+                return Err(Error::Conflict {
+                    model: model.to_string(),
+                    attempts: attempt,
+                });
+            }
+            backoff(attempt).await;
+            self.catch_up_strict(view).await?;
+        }
+    }
+
     // ---- the catalog -------------------------------------------------------------------
 
     /// The newest readable catalog generation (or `None` when there is none yet), with
@@ -489,17 +529,25 @@ impl Registry {
     }
 
     /// Write the derived per-model index, unless the stored one covers as much of the log.
+    /// There is no compare-and-swap here, so a slower writer may replace a newer index with
+    /// an older one between our read and our write: check again after writing and write
+    /// again while the stored index is behind ours (a few rounds; readers catch up anyway).
     pub async fn write_model_index(&self, index: &ModelIndex) -> Result<()> {
+        const ROUNDS: usize = 4;
         let key = keys::model_index_key(&index.model);
-        if let Some(bytes) = self.get_bytes(&key).await? {
-            if let Ok(existing) = decode::<ModelIndex>(&key, &bytes) {
-                let seq = |i: &ModelIndex| i.head.map_or(0, |h| h.seq);
-                if seq(&existing) >= seq(index) {
-                    return Ok(());
+        let seq = |i: &ModelIndex| i.head.map_or(0, |h| h.seq);
+        let bytes = encode(index)?;
+        for _ in 0..ROUNDS {
+            if let Some(stored) = self.get_bytes(&key).await? {
+                if let Ok(existing) = decode::<ModelIndex>(&key, &stored) {
+                    if seq(&existing) >= seq(index) {
+                        return Ok(());
+                    }
                 }
             }
+            self.put_derived(&key, bytes.clone()).await?;
         }
-        self.put_derived(&key, encode(index)?).await
+        Ok(())
     }
 
     /// All keys under `prefix`, with sizes.
