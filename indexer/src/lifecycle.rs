@@ -2,10 +2,10 @@
 //! immutable log entry, committed with the same put-if-absent protocol as a version and
 //! re-validated against the current state on every attempt.
 
-use shelf_format::{Event, LogEntry, ModelIndex, ModelName, encode, keys};
+use shelf_format::{Event, LogEntry, ModelIndex, ModelName};
 
 use crate::error::{Error, Result};
-use crate::registry::{MAX_COMMIT_ATTEMPTS, Mode, Registry, backoff, now};
+use crate::registry::{Mode, Registry, now};
 
 /// What a recorded event did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,54 +37,40 @@ impl Registry {
     ) -> Result<EventOutcome> {
         self.descriptor().await?;
         let mut view = self.load_model(model, Mode::Strict).await?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let event = make(&view.index)?;
-            view.index
-                .check_event(&event)
-                .map_err(|refusal| Error::Usage(refusal.to_string()))?;
-            let entry = LogEntry::new(
-                model.clone(),
-                view.index.next_seq(),
-                view.index.head.map(|h| h.digest),
-                now(),
-                actor.to_string(),
-                reason.clone(),
-                view.index.versions.len() as u64,
-                event,
-            );
-            let bytes = encode(&entry)?;
-            let key = keys::log_key(model, entry.seq);
-            let committed = self.put_if_absent(&key, bytes.clone()).await?
-                || self.get_bytes(&key).await?.as_deref() == Some(bytes.as_slice());
-            if committed {
-                view.index.apply(&entry, &bytes);
-                let warnings = self.refresh_derived(&view.index, None).await;
-                let summary = view
-                    .index
-                    .events
-                    .last()
-                    .map(|e| e.summary.clone())
-                    .unwrap_or_default();
-                return Ok(EventOutcome {
-                    model: model.clone(),
-                    seq: entry.seq,
-                    event_type: entry.event.type_name(),
-                    summary,
-                    version: entry.event.version(),
-                    attempts: attempt,
-                    warnings,
-                });
-            }
-            if attempt >= MAX_COMMIT_ATTEMPTS {
-                return Err(Error::Conflict {
-                    model: model.to_string(),
-                    attempts: attempt,
-                });
-            }
-            backoff(attempt).await;
-            self.catch_up_strict(&mut view).await?;
-        }
+        let (entry, (), attempts) = self
+            .commit(&mut view, |index| {
+                let event = make(index)?;
+                index
+                    .check_event(&event)
+                    .map_err(|refusal| Error::Usage(refusal.to_string()))?;
+                let entry = LogEntry::new(
+                    model.clone(),
+                    index.next_seq(),
+                    index.head.map(|h| h.digest),
+                    now(),
+                    actor.to_string(),
+                    reason.clone(),
+                    index.versions.len() as u64,
+                    event,
+                );
+                Ok((entry, ()))
+            })
+            .await?;
+        let warnings = self.refresh_derived(&view.index, None).await;
+        let summary = view
+            .index
+            .events
+            .last()
+            .map(|e| e.summary.clone())
+            .unwrap_or_default();
+        Ok(EventOutcome {
+            model: model.clone(),
+            seq: entry.seq,
+            event_type: entry.event.type_name(),
+            summary,
+            version: entry.event.version(),
+            attempts,
+            warnings,
+        })
     }
 }

@@ -13,7 +13,7 @@ use shelf_format::{
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::progress::Reporter;
-use crate::registry::{MAX_COMMIT_ATTEMPTS, Mode, ModelView, Registry, backoff, now};
+use crate::registry::{Mode, ModelView, Registry, now};
 
 /// Longest description, in bytes.
 pub const MAX_DESCRIPTION: usize = 64 * 1024;
@@ -231,67 +231,43 @@ impl Registry {
         }
         failpoint::hit("before-commit");
 
-        let mut attempt = 0;
-        let (entry, bytes, manifest) = loop {
-            attempt += 1;
-            let time = now();
-            let version = view.index.latest_version() + 1;
-            let manifest = VersionManifest {
-                format: FORMAT_VERSION,
-                kind: manifest_kind(),
-                model: req.model.clone(),
-                version,
-                created_at: time,
-                created_by: req.author.clone(),
-                description: req.description.clone(),
-                artifacts: artifacts.clone(),
-                metrics: req.metrics.clone(),
-                params: req.params.clone(),
-                labels: req.labels.clone(),
-            };
-            let entry = LogEntry::new(
-                req.model.clone(),
-                view.index.next_seq(),
-                view.index.head.map(|h| h.digest),
-                time,
-                req.author.clone(),
-                None,
-                version,
-                Event::Register {
+        let (entry, manifest, attempts) = self
+            .commit(&mut view, |index| {
+                let time = now();
+                let version = index.latest_version() + 1;
+                let manifest = VersionManifest {
+                    format: FORMAT_VERSION,
+                    kind: manifest_kind(),
+                    model: req.model.clone(),
                     version,
-                    content_id: manifest.content_id()?,
-                    manifest: Box::new(manifest.clone()),
-                },
-            );
-            let bytes = encode(&entry)?;
-            let key = keys::log_key(&req.model, entry.seq);
-            let span = tracing::debug_span!("commit", model = %req.model, version, attempt);
-            let _guard = span.enter();
-            if self.put_if_absent(&key, bytes.clone()).await? {
-                tracing::debug!("committed");
-                break (entry, bytes, manifest);
-            }
-            // Taken. If a retried request of ours succeeded before its answer was lost, the
-            // entry there is byte for byte ours: the commit did happen.
-            if self.get_bytes(&key).await?.as_deref() == Some(bytes.as_slice()) {
-                tracing::debug!("committed (by an earlier try of the same request)");
-                break (entry, bytes, manifest);
-            }
-            drop(_guard);
-            if attempt >= MAX_COMMIT_ATTEMPTS {
-                return Err(Error::Conflict {
-                    model: req.model.to_string(),
-                    attempts: attempt,
-                });
-            }
-            backoff(attempt).await;
-            self.catch_up_strict(&mut view).await?;
-        };
+                    created_at: time,
+                    created_by: req.author.clone(),
+                    description: req.description.clone(),
+                    artifacts: artifacts.clone(),
+                    metrics: req.metrics.clone(),
+                    params: req.params.clone(),
+                    labels: req.labels.clone(),
+                };
+                let entry = LogEntry::new(
+                    req.model.clone(),
+                    index.next_seq(),
+                    index.head.map(|h| h.digest),
+                    time,
+                    req.author.clone(),
+                    None,
+                    version,
+                    Event::Register {
+                        version,
+                        content_id: manifest.content_id()?,
+                        manifest: Box::new(manifest.clone()),
+                    },
+                );
+                Ok((entry, manifest))
+            })
+            .await?;
         failpoint::hit("after-commit");
 
         let content_id = manifest.content_id()?;
-        let problems = view.index.apply(&entry, &bytes);
-        debug_assert!(problems.is_empty(), "{problems:?}");
         let warnings = self.refresh_derived(&view.index, Some(&manifest)).await;
         Ok(PushOutcome {
             model: req.model.clone(),
@@ -302,7 +278,7 @@ impl Registry {
             created_by: manifest.created_by.clone(),
             artifacts: pushed,
             bytes_uploaded,
-            attempts: attempt,
+            attempts,
             warnings,
         })
     }
