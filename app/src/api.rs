@@ -74,20 +74,23 @@ pub async fn load_catalog() -> Result<Option<Catalog>, ApiError> {
         Some(bytes) => decode_at::<CatalogHead>(keys::CATALOG_HEAD, &bytes)?.generation,
         None => 0,
     };
-    let mut newest = None;
+    // Probe forward from the hint (it may lag behind the newest generation); only the
+    // newest one found is decoded.
+    let mut newest: Option<(String, Vec<u8>)> = None;
     let mut generation = hint.max(1);
-    // Probe forward from the hint: it may lag behind the newest generation.
     loop {
         let key = keys::catalog_key(generation);
         match fetch_bytes(&key).await? {
             Some(bytes) => {
-                newest = Some(decode_at::<Catalog>(&key, &bytes)?);
+                newest = Some((key, bytes));
                 generation += 1;
             }
             None => break,
         }
     }
-    Ok(newest)
+    newest
+        .map(|(key, bytes)| decode_at::<Catalog>(&key, &bytes))
+        .transpose()
 }
 
 /// A model's state: its derived index, caught up with the log entries written after it.

@@ -169,16 +169,26 @@ fn CatalogView(
         </div>
         <p id="match-count" class="muted">
             {move || {
-                let (rows, total, _) = selection.get();
-                if rows.len() < total {
-                    format!("{total} of {total_models} models match; showing the first {}", rows.len())
-                } else {
-                    format!("{total} of {total_models} models")
-                }
+                selection
+                    .with(|(rows, total, _)| {
+                        if rows.len() < *total {
+                            format!(
+                                "{total} of {total_models} models match; showing the first {}",
+                                rows.len(),
+                            )
+                        } else {
+                            format!("{total} of {total_models} models")
+                        }
+                    })
             }}
         </p>
         <ul class="search-errors">
-            {move || selection.get().2.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+            {move || {
+                selection
+                    .with(|(_, _, errors)| {
+                        errors.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()
+                    })
+            }}
         </ul>
         <table id="catalog" class="table">
             <thead>
