@@ -45,13 +45,8 @@
 # naming it, or when something fails. Figures and their reading: docs/benchmarks.md.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
-  PATH="$HOME/.cargo/bin:$PATH"
-  export PATH
-fi
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 MODELS=${BENCH_MODELS:-10000}
 VERSIONS=${BENCH_VERSIONS:-10}

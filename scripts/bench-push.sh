@@ -32,14 +32,8 @@
 # is over 200 MB. The results are written up in docs/benchmarks.md.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-
-# rustup installs into ~/.cargo/bin, which a non-login shell may not have on PATH.
-if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
-  PATH="$HOME/.cargo/bin:$PATH"
-  export PATH
-fi
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 RUNS=${BENCH_RUNS:-3}

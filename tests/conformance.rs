@@ -87,6 +87,27 @@ mod scenarios {
             .await
     }
 
+    async fn rollback(registry: &Registry) -> shelf::Result<shelf::EventOutcome> {
+        let production = AliasName::new("production").unwrap();
+        registry
+            .append_event(
+                &ModelName::new("m").unwrap(),
+                "ci",
+                Some("regression".into()),
+                |index| {
+                    let (_, to) = index
+                        .rollback_target(&production)
+                        .map_err(|r| Error::Usage(r.to_string()))?;
+                    Ok(Event::AliasSet {
+                        alias: production.clone(),
+                        version: to,
+                        rollback: true,
+                    })
+                },
+            )
+            .await
+    }
+
     pub async fn aliases_rollbacks_and_statuses(backend: &Backend) {
         let registry = new_registry(backend).await;
         let dir = tempfile::tempdir().unwrap();
@@ -109,38 +130,14 @@ mod scenarios {
         assert_eq!(s.version, 3);
         // Rollbacks walk back: 3 -> 2 -> 1, then there is nothing left.
         for expected in [2, 1] {
-            let out = registry
-                .append_event(&model, "ci", Some("regression".into()), |index| {
-                    let (_, to) = index
-                        .rollback_target(&production)
-                        .map_err(|r| Error::Usage(r.to_string()))?;
-                    Ok(Event::AliasSet {
-                        alias: production.clone(),
-                        version: to,
-                        rollback: true,
-                    })
-                })
-                .await
-                .unwrap();
+            let out = rollback(&registry).await.unwrap();
             assert!(
                 out.summary.contains(&format!("to v{expected}")),
                 "{}",
                 out.summary
             );
         }
-        let err = registry
-            .append_event(&model, "ci", None, |index| {
-                let (_, to) = index
-                    .rollback_target(&production)
-                    .map_err(|r| Error::Usage(r.to_string()))?;
-                Ok(Event::AliasSet {
-                    alias: production.clone(),
-                    version: to,
-                    rollback: true,
-                })
-            })
-            .await
-            .unwrap_err();
+        let err = rollback(&registry).await.unwrap_err();
         assert!(err.is_usage(), "{err}");
         // A transition that makes no sense is refused, nothing written.
         let status = |version, status| {
