@@ -28,6 +28,8 @@ fn request(model: &str, paths: Vec<std::path::PathBuf>) -> PushRequest {
         params: BTreeMap::new(),
         labels: BTreeMap::new(),
         author: "tester".into(),
+        parent: None,
+        branch: None,
     }
 }
 

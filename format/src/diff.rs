@@ -275,6 +275,8 @@ mod tests {
                 .map(|(k, v)| (Key::new(*k).unwrap(), ParamValue::String(v.to_string())))
                 .collect(),
             labels: Default::default(),
+            parent: None,
+            branch: None,
         }
     }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::canonical::{Digest, Timestamp, to_canonical_vec};
 use crate::error::{ErrorKind, FormatError};
 use crate::lifecycle::Status;
-use crate::names::{AliasName, ArtifactPath, Key, ModelName, TargetName};
+use crate::names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
 
 /// The major version of the format this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -138,6 +138,26 @@ pub struct VersionManifest {
     pub params: BTreeMap<Key, ParamValue>,
     #[serde(default)]
     pub labels: BTreeMap<Key, String>,
+    /// The version this one comes from (fine-tune, retrain), in this model or another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Parent>,
+    /// The experiment branch it was trained on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<BranchName>,
+}
+
+/// Lineage: the version a version comes from, pinned by its content id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parent {
+    pub model: ModelName,
+    pub version: u64,
+    pub content_id: Digest,
+}
+
+impl std::fmt::Display for Parent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.model, self.version)
+    }
 }
 
 impl Document for VersionManifest {
@@ -310,6 +330,12 @@ pub struct VersionSummary {
     /// Evaluations recorded by `evaluation` events, in log order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evaluations: Vec<Evaluation>,
+    /// The manifest's `parent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Parent>,
+    /// The manifest's `branch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<BranchName>,
 }
 
 /// Metrics of a version measured after it was registered, from one `evaluation` event.
@@ -384,6 +410,8 @@ impl VersionSummary {
             status: None,
             tags: BTreeMap::new(),
             evaluations: Vec::new(),
+            parent: manifest.parent.clone(),
+            branch: manifest.branch.clone(),
         }
     }
 }
@@ -585,6 +613,8 @@ mod tests {
             metrics: [(Key::new("f1").unwrap(), 0.9)].into(),
             params: [(Key::new("lr").unwrap(), ParamValue::String("0.01".into()))].into(),
             labels: BTreeMap::new(),
+            parent: None,
+            branch: None,
         }
     }
 

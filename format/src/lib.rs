@@ -22,10 +22,10 @@ pub use canonical::{Digest, Timestamp, to_canonical_vec};
 pub use documents::{
     AliasState, Artifact, Catalog, CatalogEntry, CatalogHead, ConditionalWrites, Document,
     Evaluation, Event, EventSummary, FORMAT_VERSION, LogEntry, LogHead, ModelIndex, ParamValue,
-    RegistryDescriptor, VersionManifest, VersionSummary, decode, encode,
+    Parent, RegistryDescriptor, VersionManifest, VersionSummary, decode, encode,
 };
 pub use error::{ErrorKind, FormatError};
 pub use lifecycle::{Refusal, Status};
-pub use names::{AliasName, ArtifactPath, Key, ModelName, TargetName};
+pub use names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
 pub use refs::{Reference, Selector};
 pub use replay::{ReplayProblem, state_at};

@@ -405,6 +405,76 @@ impl FromStr for TargetName {
     }
 }
 
+/// Longest branch name, in bytes.
+pub const MAX_BRANCH_NAME: usize = 128;
+
+/// The experiment branch a version was trained on: `main`, `exp/lr-sweep`, `retrain:2026-q4`.
+///
+/// 1 to 128 characters of ASCII letters, digits and `. _ - / :`, starting with a letter or
+/// a digit. Case-sensitive (the same rule as a target name, so git branch names fit).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BranchName(String);
+
+impl BranchName {
+    /// Validate `value` as a branch name.
+    pub fn new(value: impl Into<String>) -> Result<Self, FormatError> {
+        let value = value.into();
+        let rule = if value.is_empty() {
+            Some("a branch name must not be empty")
+        } else if value.len() > MAX_BRANCH_NAME {
+            Some("a branch name is at most 128 characters")
+        } else if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':'))
+        {
+            Some("a branch name is made of ASCII letters, digits and `. _ - / :`")
+        } else if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            Some("a branch name starts with a letter or a digit")
+        } else {
+            None
+        };
+        match rule {
+            Some(rule) => Err(FormatError::new(ErrorKind::Value {
+                what: "branch name",
+                value,
+                rule: rule.to_string(),
+            })),
+            None => Ok(BranchName(value)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BranchName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for BranchName {
+    type Error = FormatError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        BranchName::new(value)
+    }
+}
+
+impl From<BranchName> for String {
+    fn from(value: BranchName) -> Self {
+        value.0
+    }
+}
+
+impl FromStr for BranchName {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BranchName::new(s)
+    }
+}
+
 /// Check free text (a label value, an actor, a description) against its length and the
 /// rule that it holds no control characters other than newline and tab (for multi-line
 /// text).

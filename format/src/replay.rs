@@ -715,6 +715,8 @@ mod tests {
             metrics: Default::default(),
             params: Default::default(),
             labels: Default::default(),
+            parent: None,
+            branch: None,
         };
         LogEntry::new(
             ModelName::new(model).unwrap(),
@@ -882,6 +884,8 @@ mod tests {
                         metrics: Default::default(),
                         params: Default::default(),
                         labels: Default::default(),
+                        parent: None,
+                        branch: None,
                     };
                     Event::Register {
                         version,
@@ -960,6 +964,8 @@ mod tests {
                         metrics: Default::default(),
                         params: Default::default(),
                         labels: Default::default(),
+                        parent: None,
+                        branch: None,
                     }),
                 });
             }
@@ -1523,6 +1529,8 @@ mod tests {
             metrics: Default::default(),
             params: Default::default(),
             labels: Default::default(),
+            parent: None,
+            branch: None,
         }
     }
 }

@@ -299,6 +299,8 @@ mod tests {
             status: None,
             tags: Default::default(),
             evaluations: Vec::new(),
+            parent: None,
+            branch: None,
         }
     }
 

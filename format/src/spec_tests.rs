@@ -73,6 +73,8 @@ fn spec_history() -> ModelIndex {
             metrics: Default::default(),
             params: Default::default(),
             labels: Default::default(),
+            parent: None,
+            branch: None,
         };
         Event::Register {
             version,

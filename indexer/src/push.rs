@@ -6,8 +6,9 @@ use std::path::{Path as FsPath, PathBuf};
 
 use shelf_format::names::check_text;
 use shelf_format::{
-    Artifact, ArtifactPath, Digest, Event, FORMAT_VERSION, Key, LogEntry, ModelIndex, ModelName,
-    ParamValue, VersionManifest, documents::manifest_kind, encode, keys,
+    Artifact, ArtifactPath, BranchName, Digest, Event, FORMAT_VERSION, Key, LogEntry, ModelIndex,
+    ModelName, ParamValue, Parent, Reference, VersionManifest, documents::manifest_kind, encode,
+    keys,
 };
 
 use crate::error::{Error, Result};
@@ -31,6 +32,11 @@ pub struct PushRequest {
     pub params: BTreeMap<Key, ParamValue>,
     pub labels: BTreeMap<Key, String>,
     pub author: String,
+    /// The version this one comes from (fine-tune, retrain); resolved and pinned to its
+    /// content id before anything is uploaded.
+    pub parent: Option<Reference>,
+    /// The experiment branch.
+    pub branch: Option<BranchName>,
 }
 
 /// A local file and the artifact path it gets.
@@ -182,6 +188,20 @@ impl Registry {
         check_request(req)?;
         let inputs = collect_inputs(&req.paths)?;
         self.descriptor().await?;
+        let parent = match &req.parent {
+            Some(reference) => {
+                let (_, summary) = self.resolve(reference).await.map_err(|e| match e {
+                    Error::NotFound { what } => Error::Usage(format!("parent {what} not found")),
+                    other => other,
+                })?;
+                Some(Parent {
+                    model: reference.model.clone(),
+                    version: summary.version,
+                    content_id: summary.content_id,
+                })
+            }
+            None => None,
+        };
         let mut view = match self.load_model(&req.model, Mode::Strict).await {
             Ok(view) => view,
             Err(Error::NotFound { .. }) => ModelView {
@@ -247,6 +267,8 @@ impl Registry {
                     metrics: req.metrics.clone(),
                     params: req.params.clone(),
                     labels: req.labels.clone(),
+                    parent: parent.clone(),
+                    branch: req.branch.clone(),
                 };
                 let entry = LogEntry::new(
                     req.model.clone(),

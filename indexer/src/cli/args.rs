@@ -179,6 +179,13 @@ pub struct PushArgs {
     /// Who pushes [default: $SHELF_AUTHOR, git's user.name, then the OS user]
     #[arg(long)]
     pub author: Option<String>,
+    /// The version this one comes from (fine-tune, retrain): model@7, base@production…;
+    /// pinned to its content id
+    #[arg(long, value_name = "REF")]
+    pub parent: Option<String>,
+    /// The experiment branch this version was trained on, e.g. exp/lr-sweep
+    #[arg(long)]
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -149,6 +149,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                 })?,
                 labels: parse_map(&args.labels, "label", |v| Ok(v.to_string()))?,
                 author: args::default_author(args.author),
+                parent: args.parent.as_deref().map(str::parse).transpose()?,
+                branch: args.branch.as_deref().map(str::parse).transpose()?,
             };
             let outcome = registry.push(&request, reporter.as_ref()).await?;
             out.push(&outcome)?;
