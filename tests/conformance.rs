@@ -70,11 +70,13 @@ conformance!(
     bad_requests_write_nothing,
     aliases_rollbacks_and_statuses,
     concurrent_alias_moves_all_land,
+    time_travel_deployments_and_audit_trail,
+    lineage_is_pinned_and_a_missing_parent_writes_nothing,
 );
 
 mod scenarios {
     use super::*;
-    use shelf_format::{AliasName, Event, Status};
+    use shelf_format::{AliasName, BranchName, Event, Parent, Status, TargetName};
 
     async fn set_alias(registry: &Registry, version: u64) -> shelf::Result<shelf::EventOutcome> {
         let model = ModelName::new("m").unwrap();
@@ -182,6 +184,229 @@ mod scenarios {
         let (_, catalog, _) = registry.read_catalog().await.unwrap();
         assert_eq!(catalog.unwrap().models[&model].aliases[&production], 1);
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    /// A scripted history with known answers: what `m@production` and the deployments
+    /// were as of each point, the audit trail's filters, and `--at` before the model.
+    pub async fn time_travel_deployments_and_audit_trail(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"w");
+        let model = ModelName::new("m").unwrap();
+        let eu = TargetName::new("eu-prod").unwrap();
+        let production = AliasName::new("production").unwrap();
+        // Entry times have millisecond resolution: keep consecutive entries apart so that
+        // "as of the time of entry N" includes N and nothing after it.
+        let tick = || tokio::time::sleep(std::time::Duration::from_millis(3));
+        let event = |actor: &'static str, event: Event| {
+            let registry = registry.clone();
+            let model = model.clone();
+            async move {
+                tick().await;
+                registry
+                    .append_event(&model, actor, Some("scripted".into()), move |_| {
+                        Ok(event.clone())
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        registry
+            .push(&request("m", vec![file.clone()]), &Silent)
+            .await
+            .unwrap(); // seq 1
+        let alias = |version| Event::AliasSet {
+            alias: production.clone(),
+            version,
+            rollback: false,
+        };
+        let deploy = |version, traffic| Event::Deployment {
+            version,
+            target: eu.clone(),
+            traffic,
+        };
+        event("alice", alias(1)).await; // 2
+        event("alice", deploy(1, 100.0)).await; // 3
+        tick().await;
+        registry
+            .push(&request("m", vec![file.clone()]), &Silent)
+            .await
+            .unwrap(); // 4
+        event("bob", alias(2)).await; // 5
+        event("bob", deploy(1, 80.0)).await; // 6
+        event("bob", deploy(2, 20.0)).await; // 7
+        event(
+            "carol",
+            Event::Status {
+                version: 2,
+                status: Status::Validated,
+            },
+        )
+        .await; // 8
+        event(
+            "carol",
+            Event::Undeployment {
+                version: 1,
+                target: eu.clone(),
+            },
+        )
+        .await; // 9
+
+        let view = registry.model(&model).await.unwrap();
+        let time = |seq: u64| view.index.events[seq as usize - 1].time;
+        let at = |reference: &str, seq: u64| {
+            let registry = registry.clone();
+            let reference: Reference = reference.parse().unwrap();
+            async move { registry.resolve_at(&reference, time(seq)).await }
+        };
+        // Which version the alias pointed to, as of each entry (known answers).
+        for (seq, expected) in [(2, 1), (3, 1), (4, 1), (5, 2), (9, 2)] {
+            let (_, summary) = at("m@production", seq).await.unwrap();
+            assert_eq!(summary.version, expected, "m@production as of entry {seq}");
+        }
+        let err = at("m@production", 1).await.unwrap_err();
+        assert!(
+            err.to_string().contains("alias production of m") && err.to_string().contains("as of"),
+            "{err}"
+        );
+        // m@latest as of entry 3 is v1: v2 did not exist yet; m@2 then is not found.
+        assert_eq!(at("m@latest", 3).await.unwrap().1.version, 1);
+        let err = at("m@2", 3).await.unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err}");
+        // Statuses of then.
+        let (state, _) = at("m@2", 7).await.unwrap();
+        assert_eq!(state.version(2).unwrap().effective_status(), Status::Draft);
+        let (state, _) = at("m@2", 8).await.unwrap();
+        assert_eq!(
+            state.version(2).unwrap().effective_status(),
+            Status::Validated
+        );
+        // Before the model's first entry: a usage error that says when it was created.
+        let before = shelf_format::Timestamp::from_millis(time(1).millis() - 1).unwrap();
+        let err = registry.model_at(&model, before).await.unwrap_err();
+        assert!(err.is_usage(), "{err}");
+        assert!(err.to_string().contains("did not exist"), "{err}");
+        assert!(err.to_string().contains(&time(1).to_string()), "{err}");
+
+        // Deployments now, and as of entries 3 and 7.
+        let shares = |d: shelf::Deployments| -> Vec<(String, u64, f64)> {
+            d.deployments
+                .into_iter()
+                .map(|r| (r.target.to_string(), r.version, r.traffic))
+                .collect()
+        };
+        let now = registry.deployments(None, None).await.unwrap();
+        assert_eq!(shares(now), vec![("eu-prod".into(), 2, 20.0)]);
+        let then = registry
+            .deployments(Some(&model), Some(time(3)))
+            .await
+            .unwrap();
+        assert_eq!(shares(then), vec![("eu-prod".into(), 1, 100.0)]);
+        let then = registry.deployments(None, Some(time(7))).await.unwrap();
+        assert_eq!(
+            shares(then),
+            vec![("eu-prod".into(), 1, 80.0), ("eu-prod".into(), 2, 20.0)]
+        );
+        // Registry-wide, a time before every model shows nothing; for one model it is an error.
+        assert!(
+            registry
+                .deployments(None, Some(before))
+                .await
+                .unwrap()
+                .deployments
+                .is_empty()
+        );
+        assert!(
+            registry
+                .deployments(Some(&model), Some(before))
+                .await
+                .unwrap_err()
+                .is_usage()
+        );
+
+        // The audit trail and its filters.
+        let log = |filter: shelf::LogFilter| {
+            let registry = registry.clone();
+            async move {
+                registry
+                    .audit_log(&filter)
+                    .await
+                    .unwrap()
+                    .events
+                    .into_iter()
+                    .map(|l| l.event.seq)
+                    .collect::<Vec<u64>>()
+            }
+        };
+        assert_eq!(log(Default::default()).await, (1..=9).collect::<Vec<_>>());
+        let by = |actor: &str| shelf::LogFilter {
+            actor: Some(actor.into()),
+            ..Default::default()
+        };
+        assert_eq!(log(by("bob")).await, vec![5, 6, 7]);
+        let kind = |action: &str| shelf::LogFilter {
+            action: Some(action.into()),
+            model: Some(model.clone()),
+            ..Default::default()
+        };
+        assert_eq!(log(kind("deployment")).await, vec![3, 6, 7]);
+        assert_eq!(log(kind("register")).await, vec![1, 4]);
+        let since = shelf::LogFilter {
+            since: Some(time(8)),
+            ..Default::default()
+        };
+        assert_eq!(log(since).await, vec![8, 9]);
+        let err = registry.audit_log(&kind("promote")).await.unwrap_err();
+        assert!(
+            err.is_usage() && err.to_string().contains("\"promote\""),
+            "{err}"
+        );
+        assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    pub async fn lineage_is_pinned_and_a_missing_parent_writes_nothing(backend: &Backend) {
+        let registry = new_registry(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("w.bin"), b"w");
+        let base = registry
+            .push(&request("base", vec![file.clone()]), &Silent)
+            .await
+            .unwrap();
+        let mut tuned = request("tuned", vec![file.clone()]);
+        tuned.parent = Some("base@latest".parse().unwrap());
+        tuned.branch = Some(BranchName::new("exp/lr-sweep").unwrap());
+        registry.push(&tuned, &Silent).await.unwrap();
+        let (_, summary) = registry.resolve(&"tuned@1".parse().unwrap()).await.unwrap();
+        let parent = Parent {
+            model: ModelName::new("base").unwrap(),
+            version: 1,
+            content_id: base.content_id,
+        };
+        assert_eq!(summary.parent.as_ref(), Some(&parent));
+        assert_eq!(
+            summary.branch.as_ref().map(|b| b.as_str()),
+            Some("exp/lr-sweep")
+        );
+        let tuned_model = ModelName::new("tuned").unwrap();
+        let manifest = registry.manifest(&tuned_model, &summary).await.unwrap();
+        assert_eq!(manifest.parent, Some(parent));
+        // A parent that does not exist: refused before anything is uploaded or committed.
+        let keys_before = all_keys(registry.store()).await;
+        let mut orphan = request(
+            "tuned",
+            vec![write_file(&dir.path().join("new.bin"), b"new")],
+        );
+        orphan.parent = Some("base@9".parse().unwrap());
+        let err = registry.push(&orphan, &Silent).await.unwrap_err();
+        assert!(err.is_usage(), "{err}");
+        assert!(err.to_string().contains("parent base@9"), "{err}");
+        orphan.parent = Some("base@production".parse().unwrap());
+        let err = registry.push(&orphan, &Silent).await.unwrap_err();
+        assert!(
+            err.to_string().contains("alias production of base"),
+            "{err}"
+        );
+        assert_eq!(all_keys(registry.store()).await, keys_before);
     }
 
     pub async fn concurrent_alias_moves_all_land(backend: &Backend) {

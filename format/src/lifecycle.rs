@@ -154,7 +154,7 @@ fn move_hint(from: Status) -> String {
 }
 
 /// A percentage for messages: at most 6 decimals, no trailing zeros (`10`, `33.333333`).
-pub(crate) fn percent(x: f64) -> String {
+pub fn percent(x: f64) -> String {
     let rounded = (x * 1e6).round() / 1e6;
     if rounded == 0.0 {
         "0".to_string()

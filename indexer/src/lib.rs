@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod failpoint;
+pub mod history;
 pub mod init;
 pub mod lifecycle;
 pub mod location;
@@ -21,6 +22,7 @@ pub mod upload;
 pub mod verify;
 
 pub use error::{Error, Result};
+pub use history::{AuditLog, DeploymentRow, Deployments, LogFilter, LogLine};
 pub use init::{InitOptions, InitOutcome};
 pub use lifecycle::EventOutcome;
 pub use location::{DEFAULT_LOCATION, Location};

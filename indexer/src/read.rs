@@ -1,12 +1,12 @@
 //! Reading: list models, resolve references, fetch manifests.
 
-use futures::StreamExt;
 use shelf_format::{
-    Digest, Event, ModelName, Reference, Selector, VersionManifest, VersionSummary, decode, keys,
+    Digest, Event, ModelIndex, ModelName, Reference, Selector, VersionManifest, VersionSummary,
+    decode, keys,
 };
 
 use crate::error::{Error, Result};
-use crate::registry::{Mode, ModelView, Problem, READ_CONCURRENCY, Registry};
+use crate::registry::{Mode, ModelView, Problem, Registry};
 
 /// A model as `shelf list` shows it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,43 +28,18 @@ pub struct Listing {
 impl Registry {
     /// Every model, from the logs (through the derived indexes where they agree).
     pub async fn list(&self) -> Result<Listing> {
-        self.descriptor().await?;
-        let mut names = self.list_model_names().await?;
-        let (_, catalog, mut problems) = self.read_catalog().await?;
-        if let Some(catalog) = catalog {
-            names.extend(catalog.models.keys().cloned());
-        }
-        names.sort();
-        names.dedup();
-        let views: Vec<(ModelName, Result<ModelView>)> = futures::stream::iter(names)
-            .map(|name| async move {
-                let view = self.load_model(&name, Mode::Lenient).await;
-                (name, view)
-            })
-            .buffered(READ_CONCURRENCY)
-            .collect()
-            .await;
-        let mut models = Vec::new();
-        for (name, view) in views {
-            match view {
-                Ok(view) => {
-                    problems.extend(view.problems);
-                    let index = view.index;
-                    models.push(ModelSummary {
-                        model: name,
-                        versions: index.versions.len() as u64,
-                        latest: index.versions.last().cloned(),
-                        created_at: index.created_at,
-                        updated_at: index.updated_at,
-                    });
-                }
-                // Listed in the catalog but its log is gone.
-                Err(Error::NotFound { .. }) => problems.push(Problem {
-                    key: keys::log_key(&name, 1),
-                    message: "the catalog lists this model but its log has no entries".into(),
-                }),
-                Err(e) => return Err(e),
-            }
+        let (views, mut problems) = self.all_models().await?;
+        let mut models = Vec::with_capacity(views.len());
+        for view in views {
+            problems.extend(view.problems);
+            let index = view.index;
+            models.push(ModelSummary {
+                model: index.model,
+                versions: index.versions.len() as u64,
+                latest: index.versions.last().cloned(),
+                created_at: index.created_at,
+                updated_at: index.updated_at,
+            });
         }
         Ok(Listing { models, problems })
     }
@@ -78,40 +53,8 @@ impl Registry {
     /// Resolve a reference to a version of its model.
     pub async fn resolve(&self, reference: &Reference) -> Result<(ModelView, VersionSummary)> {
         let view = self.model(&reference.model).await?;
-        let versions = &view.index.versions;
-        let found = match &reference.selector {
-            Selector::Latest => versions.last().cloned(),
-            Selector::Version(n) => versions.iter().find(|v| v.version == *n).cloned(),
-            Selector::Alias(a) => view.index.resolve_alias(a).cloned(),
-            Selector::ContentId(prefix) => {
-                let matches: Vec<&VersionSummary> = versions
-                    .iter()
-                    .filter(|v| v.content_id.hex().starts_with(prefix.as_str()))
-                    .collect();
-                if matches.len() > 1 {
-                    let list: Vec<String> = matches
-                        .iter()
-                        .map(|v| format!("{}@{}", reference.model, v.version))
-                        .collect();
-                    return Err(Error::Usage(format!(
-                        "{reference} is ambiguous: it matches {}; give more digits",
-                        list.join(", ")
-                    )));
-                }
-                matches.first().map(|v| (*v).clone())
-            }
-        };
-        match found {
-            Some(summary) => Ok((view, summary)),
-            None => Err(Error::NotFound {
-                what: format!(
-                    "{reference} ({} has {} version{})",
-                    reference.model,
-                    versions.len(),
-                    if versions.len() == 1 { "" } else { "s" }
-                ),
-            }),
-        }
+        let summary = select(&view.index, reference)?.clone();
+        Ok((view, summary))
     }
 
     /// The full manifest of a version: the materialised copy when its hash is the content
@@ -149,4 +92,58 @@ impl Registry {
             }),
         }
     }
+}
+
+/// The version `reference` selects in `index` (the state of its model). A missing version
+/// or alias is [`Error::NotFound`] saying what there is instead.
+pub(crate) fn select<'a>(
+    index: &'a ModelIndex,
+    reference: &Reference,
+) -> Result<&'a VersionSummary> {
+    let versions = &index.versions;
+    let found = match &reference.selector {
+        Selector::Latest => versions.last(),
+        Selector::Version(n) => index.version(*n),
+        Selector::Alias(alias) => {
+            return index.resolve_alias(alias).ok_or_else(|| {
+                let set: Vec<&str> = index.aliases.keys().map(|a| a.as_str()).collect();
+                Error::NotFound {
+                    what: format!(
+                        "alias {alias} of {} ({})",
+                        reference.model,
+                        if set.is_empty() {
+                            "it has no aliases".to_string()
+                        } else {
+                            format!("its aliases: {}", set.join(", "))
+                        }
+                    ),
+                }
+            });
+        }
+        Selector::ContentId(prefix) => {
+            let matches: Vec<&VersionSummary> = versions
+                .iter()
+                .filter(|v| v.content_id.hex().starts_with(prefix.as_str()))
+                .collect();
+            if matches.len() > 1 {
+                let list: Vec<String> = matches
+                    .iter()
+                    .map(|v| format!("{}@{}", reference.model, v.version))
+                    .collect();
+                return Err(Error::Usage(format!(
+                    "{reference} is ambiguous: it matches {}; give more digits",
+                    list.join(", ")
+                )));
+            }
+            matches.first().copied()
+        }
+    };
+    found.ok_or_else(|| Error::NotFound {
+        what: format!(
+            "{reference} ({} has {} version{})",
+            reference.model,
+            versions.len(),
+            if versions.len() == 1 { "" } else { "s" }
+        ),
+    })
 }

@@ -61,8 +61,9 @@ pub enum Command {
     List,
     /// List the versions of a model
     Versions(VersionsArgs),
-    /// Show a version's manifest (REF: model@7, model@latest, model@sha256:ab12cd)
-    Show(RefArgs),
+    /// Show a version's manifest and lifecycle state (REF: model@7, model@latest,
+    /// model@production, model@sha256:ab12cd)
+    Show(ShowArgs),
     /// Download a version's artifacts, verifying every size and sha256
     Pull(PullArgs),
     /// Check every log chain and every blob; exit 1 when anything is wrong
@@ -77,6 +78,20 @@ pub enum Command {
     /// Move a version to a lifecycle status: draft, experimental, validated, production,
     /// deprecated, archived
     Status(StatusArgs),
+    /// Set a tag on a version after the fact (the manifest stays immutable)
+    Tag(TagArgs),
+    /// Remove a tag from a version
+    Untag(UntagArgs),
+    /// Record metrics measured after registration (drift, production data)
+    Eval(EvalArgs),
+    /// Record that a version runs on a target, with its share of the target's traffic
+    Deploy(DeployArgs),
+    /// Record that a version no longer runs on a target
+    Undeploy(UndeployArgs),
+    /// What runs where: targets, versions and traffic shares (now, or --at a past time)
+    Deployments(DeploymentsArgs),
+    /// The audit trail: who changed what, when and why (registry-wide or one model)
+    Log(LogArgs),
     /// Serve the registry and its web app read-only over HTTP, for local use
     Serve(ServeArgs),
     /// The web app published at the registry root
@@ -141,6 +156,98 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TagArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// One or more tags, e.g. reviewed=yes ticket=RISK-42
+    #[arg(value_name = "KEY=VALUE", required = true)]
+    pub tags: Vec<String>,
+    /// Why (recorded in the audit trail)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UntagArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    pub key: String,
+    /// Why (recorded in the audit trail)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// A measured metric, e.g. --metric auc=0.87 (repeatable, at least one)
+    #[arg(long = "metric", value_name = "KEY=VALUE", required = true)]
+    pub metrics: Vec<String>,
+    /// The data it was measured on, e.g. prod-2026-10
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// When it was measured (RFC 3339, UTC) [default: now]; not in the future
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Why (recorded in the audit trail)
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Where it runs: an environment, a fleet, a vehicle line (eu-prod, fleet/line-7)
+    #[arg(long)]
+    pub target: String,
+    /// Percent of the target's traffic (0 < traffic <= 100); all versions on a target
+    /// add up to at most 100. Deploying a version already there changes its share.
+    #[arg(long, default_value_t = 100.0)]
+    pub traffic: f64,
+    /// Why (recorded in the audit trail; required)
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UndeployArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    #[arg(long)]
+    pub target: String,
+    /// Why (recorded in the audit trail; required)
+    #[arg(long)]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DeploymentsArgs {
+    /// Only this model [default: every model]
+    pub model: Option<String>,
+    /// What ran where at this past time (RFC 3339, e.g. 2026-10-01T12:00:00Z)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only this model [default: every model]
+    pub model: Option<String>,
+    /// Only entries at or after this time (RFC 3339)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only entries by this actor
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only events of this type: register, alias-set, alias-unset, status, tag, untag,
+    /// evaluation, deployment, undeployment
+    #[arg(long, value_name = "KIND")]
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free one)
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -191,13 +298,20 @@ pub struct PushArgs {
 #[derive(Debug, Args)]
 pub struct VersionsArgs {
     pub model: String,
+    /// Only versions pushed with this --branch
+    #[arg(long)]
+    pub branch: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct RefArgs {
-    /// model@7, model@latest, model@sha256:<prefix>, or model (the latest)
+pub struct ShowArgs {
+    /// model@7, model@latest, model@production, model@sha256:<prefix>, or model (the latest)
     #[arg(value_name = "REF")]
     pub reference: String,
+    /// Time travel: resolve REF, and show statuses, tags and aliases, as they were at this
+    /// time (RFC 3339, e.g. 2026-10-01T12:00:00Z)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser as _;
 use shelf::{InitOptions, PushRequest, Registry, Reporter, Silent};
-use shelf_format::{AliasName, Event, Key, ModelName, ParamValue, Reference, Status};
+use shelf_format::{
+    AliasName, BranchName, Event, Key, ModelName, ParamValue, Reference, Status, TargetName,
+};
 
 use args::{Cli, Command};
 use output::Out;
@@ -163,15 +165,31 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
         Command::Versions(args) => {
             let registry = open(&cli.global)?;
             let model = args.model.parse()?;
-            let view = registry.model(&model).await?;
+            let branch: Option<BranchName> = args.branch.as_deref().map(str::parse).transpose()?;
+            let mut view = registry.model(&model).await?;
+            if let Some(branch) = &branch {
+                view.index
+                    .versions
+                    .retain(|v| v.branch.as_ref() == Some(branch));
+            }
             out.versions(&view)?;
         }
         Command::Show(args) => {
             let registry = open(&cli.global)?;
             let reference: Reference = args.reference.parse()?;
-            let (view, summary) = registry.resolve(&reference).await?;
+            let at = parse_time("--at", args.at.as_deref())?;
+            let (index, summary, problems) = match at {
+                None => {
+                    let (view, summary) = registry.resolve(&reference).await?;
+                    (view.index, summary, view.problems)
+                }
+                Some(at) => {
+                    let (index, summary) = registry.resolve_at(&reference, at).await?;
+                    (index, summary, Vec::new())
+                }
+            };
             let manifest = registry.manifest(&reference.model, &summary).await?;
-            out.show(&summary, &manifest, &view.problems)?;
+            out.show(&index, &summary, &manifest, at, &problems)?;
         }
         Command::Pull(args) => {
             let registry = open(&cli.global)?;
@@ -272,6 +290,143 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                 .await?;
             out.event(&outcome)?;
         }
+        Command::Tag(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let tags = parse_map(&args.tags, "tag", |v| {
+                shelf_format::names::check_text(
+                    "tag value",
+                    v,
+                    shelf::push::MAX_SHORT_TEXT,
+                    false,
+                )?;
+                Ok(v.to_string())
+            })?;
+            let (_, target) = registry.resolve(&reference).await?;
+            let version = target.version;
+            let mut outcomes = Vec::with_capacity(tags.len());
+            for (key, value) in tags {
+                let outcome = registry
+                    .append_event(&reference.model, &actor(), args.reason.clone(), |_| {
+                        Ok(Event::Tag {
+                            version,
+                            key: key.clone(),
+                            value: value.clone(),
+                        })
+                    })
+                    .await?;
+                outcomes.push(outcome);
+            }
+            out.events(&outcomes)?;
+        }
+        Command::Untag(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let key = Key::new(args.key)?;
+            let (_, target) = registry.resolve(&reference).await?;
+            let version = target.version;
+            let outcome = registry
+                .append_event(&reference.model, &actor(), args.reason, |_| {
+                    Ok(Event::Untag {
+                        version,
+                        key: key.clone(),
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Eval(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let metrics = parse_metrics(&args.metrics)?;
+            if let Some(dataset) = &args.dataset {
+                shelf_format::names::check_text(
+                    "dataset",
+                    dataset,
+                    shelf::push::MAX_SHORT_TEXT,
+                    false,
+                )?;
+            }
+            let now = shelf_format::Timestamp::from_datetime(chrono::Utc::now());
+            let measured_at = parse_time("--at", args.at.as_deref())?.unwrap_or(now);
+            if measured_at.millis() > now.millis() + MAX_CLOCK_SKEW_MS {
+                return Err(args::ArgError(format!(
+                    "--at {measured_at} is in the future (now is {now}): an evaluation records metrics already measured"
+                ))
+                .into());
+            }
+            let (_, target) = registry.resolve(&reference).await?;
+            let version = target.version;
+            let outcome = registry
+                .append_event(&reference.model, &actor(), args.reason, |_| {
+                    Ok(Event::Evaluation {
+                        version,
+                        metrics: metrics.clone(),
+                        dataset: args.dataset.clone(),
+                        measured_at,
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Deploy(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let target: TargetName = args.target.parse()?;
+            let traffic = args.traffic;
+            if !(traffic > 0.0 && traffic <= shelf_format::lifecycle::MAX_TRAFFIC) {
+                return Err(args::ArgError(format!(
+                    "--traffic {traffic} is out of range: traffic is a percentage above 0 and at most 100"
+                ))
+                .into());
+            }
+            let (_, found) = registry.resolve(&reference).await?;
+            let version = found.version;
+            let outcome = registry
+                .append_event(&reference.model, &actor(), Some(args.reason), |_| {
+                    Ok(Event::Deployment {
+                        version,
+                        target: target.clone(),
+                        traffic,
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Undeploy(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let target: TargetName = args.target.parse()?;
+            let (_, found) = registry.resolve(&reference).await?;
+            let version = found.version;
+            let outcome = registry
+                .append_event(&reference.model, &actor(), Some(args.reason), |_| {
+                    Ok(Event::Undeployment {
+                        version,
+                        target: target.clone(),
+                    })
+                })
+                .await?;
+            out.event(&outcome)?;
+        }
+        Command::Deployments(args) => {
+            let registry = open(&cli.global)?;
+            let model: Option<ModelName> = args.model.as_deref().map(str::parse).transpose()?;
+            let at = parse_time("--at", args.at.as_deref())?;
+            let deployments = registry.deployments(model.as_ref(), at).await?;
+            out.deployments(&deployments)?;
+        }
+        Command::Log(args) => {
+            let registry = open(&cli.global)?;
+            let filter = shelf::LogFilter {
+                model: args.model.as_deref().map(str::parse).transpose()?,
+                since: parse_time("--since", args.since.as_deref())?,
+                actor: args.actor,
+                action: args.action,
+            };
+            let log = registry.audit_log(&filter).await?;
+            out.log(&log)?;
+        }
         Command::Serve(args) => {
             let registry = open(&cli.global)?;
             registry.descriptor().await?;
@@ -296,6 +451,18 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// How far in the future an evaluation's `--at` may be, for clocks that disagree a little.
+const MAX_CLOCK_SKEW_MS: i64 = 60_000;
+
+/// Parse an optional RFC 3339 time given with `flag`; the error names the flag and value.
+fn parse_time(flag: &str, raw: Option<&str>) -> Result<Option<shelf_format::Timestamp>> {
+    raw.map(|raw| {
+        raw.parse::<shelf_format::Timestamp>()
+            .map_err(|e| anyhow::Error::from(e).context(format!("{flag} {raw:?}")))
+    })
+    .transpose()
 }
 
 /// Who records a lifecycle event: $SHELF_AUTHOR, git's user.name, the OS user.

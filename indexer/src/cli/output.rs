@@ -10,8 +10,9 @@ use serde_json::json;
 use shelf::pull::PullOutcome;
 use shelf::site::SiteOutcome;
 use shelf::{InitOutcome, Listing, ModelView, Problem, PushOutcome, ReindexReport, VerifyReport};
+use shelf_format::lifecycle::percent;
 use shelf_format::units::human_size;
-use shelf_format::{VersionManifest, VersionSummary};
+use shelf_format::{ModelIndex, TargetName, Timestamp, VersionManifest, VersionSummary};
 
 pub struct Out {
     json: bool,
@@ -35,6 +36,22 @@ fn metrics_text(v: &VersionSummary) -> String {
         .map(|(k, x)| format!("{k}={x}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Warn about derived files an event could not refresh.
+fn warn_derived(o: &shelf::EventOutcome) {
+    for w in &o.warnings {
+        eprintln!("warning: {w} (the event is recorded; `shelf reindex` repairs derived files)");
+    }
+}
+
+/// The targets `version` runs on, with its share of each.
+fn deployments_of(index: &ModelIndex, version: u64) -> Vec<(&TargetName, f64)> {
+    index
+        .deployments
+        .iter()
+        .filter_map(|(target, shares)| shares.get(&version).map(|t| (target, *t)))
+        .collect()
 }
 
 fn first_line(s: &str) -> &str {
@@ -192,34 +209,48 @@ impl Out {
 
     pub fn versions(&self, view: &ModelView) -> anyhow::Result<()> {
         self.warn(&view.problems);
+        let index = &view.index;
         if self.json {
             return self.doc(&json!({
-                "model": view.index.model,
-                "versions": view.index.versions,
+                "model": index.model,
+                "versions": index.versions,
+                "aliases": index.aliases,
                 "problems": view.problems,
             }));
         }
         self.line(format!(
-            "{:>7}  {:24}  {:16}  {:>9}  {:21}  {}",
-            "VERSION", "CREATED", "BY", "SIZE", "CONTENT ID", "METRICS / DESCRIPTION"
+            "{:>7}  {:12}  {:24}  {:16}  {:>9}  {:21}  {}",
+            "VERSION", "STATUS", "CREATED", "BY", "SIZE", "CONTENT ID", "METRICS / DESCRIPTION"
         ))?;
-        for v in &view.index.versions {
-            let mut tail = metrics_text(v);
+        for v in &index.versions {
+            let mut tail: Vec<String> = index
+                .aliases_of(v.version)
+                .iter()
+                .map(|a| format!("[{a}]"))
+                .collect();
+            if let Some(branch) = &v.branch {
+                tail.push(format!("branch={branch}"));
+            }
+            if let Some(parent) = &v.parent {
+                tail.push(format!("parent={parent}"));
+            }
+            let metrics = metrics_text(v);
+            if !metrics.is_empty() {
+                tail.push(metrics);
+            }
             let description = first_line(&v.description);
             if !description.is_empty() {
-                if !tail.is_empty() {
-                    tail.push_str("  ");
-                }
-                tail.push_str(description);
+                tail.push(description.to_string());
             }
             self.line(format!(
-                "{:>7}  {:24}  {:16}  {:>9}  {:21}  {}",
+                "{:>7}  {:12}  {:24}  {:16}  {:>9}  {:21}  {}",
                 v.version,
+                v.effective_status().as_str(),
                 v.created_at.to_string(),
                 v.created_by,
                 human_size(v.size),
                 short_id(&v.content_id),
-                tail
+                tail.join("  ")
             ))?;
         }
         Ok(())
@@ -227,54 +258,115 @@ impl Out {
 
     pub fn show(
         &self,
+        index: &ModelIndex,
         summary: &VersionSummary,
         manifest: &VersionManifest,
+        at: Option<Timestamp>,
         problems: &[Problem],
     ) -> anyhow::Result<()> {
         self.warn(problems);
+        let aliases = index.aliases_of(summary.version);
         if self.json {
             return self.doc(&json!({
                 "ref": format!("{}@{}", manifest.model, manifest.version),
+                "as_of": at,
                 "content_id": summary.content_id,
                 "seq": summary.seq,
+                "status": summary.effective_status(),
+                "aliases": aliases,
+                "tags": summary.tags,
+                "evaluations": summary.evaluations,
+                "deployments": deployments_of(index, summary.version),
                 "manifest": manifest,
             }));
         }
-        let mut lines = vec![
-            format!("{}@{}", manifest.model, manifest.version),
+        let mut lines = vec![format!("{}@{}", manifest.model, manifest.version)];
+        if let Some(at) = at {
+            lines.push(format!("as of:       {at}"));
+        }
+        lines.extend([
             format!("content id:  {}", summary.content_id),
             format!(
                 "created:     {} by {}",
                 manifest.created_at, manifest.created_by
             ),
-        ];
+            format!("status:      {}", summary.effective_status()),
+        ]);
+        if !aliases.is_empty() {
+            let names: Vec<&str> = aliases.iter().map(|a| a.as_str()).collect();
+            lines.push(format!("aliases:     {}", names.join(", ")));
+        }
+        if let Some(parent) = &manifest.parent {
+            lines.push(format!("parent:      {parent} ({})", parent.content_id));
+        }
+        if let Some(branch) = &manifest.branch {
+            lines.push(format!("branch:      {branch}"));
+        }
         if !manifest.description.is_empty() {
             lines.push("description:".into());
             lines.extend(manifest.description.lines().map(|l| format!("  {l}")));
         }
+        let pairs = |map: &mut dyn Iterator<Item = (String, String)>| -> Vec<String> {
+            map.map(|(k, v)| format!("{k} = {v}")).collect()
+        };
         for (title, items) in [
             (
                 "metrics",
-                manifest
-                    .metrics
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {v}"))
-                    .collect::<Vec<_>>(),
+                pairs(
+                    &mut manifest
+                        .metrics
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string())),
+                ),
             ),
             (
                 "params",
-                manifest
-                    .params
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {v}"))
-                    .collect(),
+                pairs(
+                    &mut manifest
+                        .params
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string())),
+                ),
             ),
             (
                 "labels",
-                manifest
-                    .labels
+                pairs(
+                    &mut manifest
+                        .labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone())),
+                ),
+            ),
+            (
+                "tags",
+                pairs(&mut summary.tags.iter().map(|(k, v)| (k.to_string(), v.clone()))),
+            ),
+            (
+                "evaluations",
+                summary
+                    .evaluations
                     .iter()
-                    .map(|(k, v)| format!("{k} = {v}"))
+                    .map(|e| {
+                        let on = e
+                            .dataset
+                            .as_ref()
+                            .map_or(String::new(), |d| format!(" on {d}"));
+                        let metrics: Vec<String> =
+                            e.metrics.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                        format!(
+                            "{}{on} by {}: {}",
+                            e.measured_at,
+                            e.actor,
+                            metrics.join(" ")
+                        )
+                    })
+                    .collect(),
+            ),
+            (
+                "deployments",
+                deployments_of(index, summary.version)
+                    .iter()
+                    .map(|(target, traffic)| format!("{target} {}%", percent(*traffic)))
                     .collect(),
             ),
             (
@@ -374,12 +466,85 @@ impl Out {
         Ok(())
     }
 
-    pub fn event(&self, o: &shelf::EventOutcome) -> anyhow::Result<()> {
-        for w in &o.warnings {
-            eprintln!(
-                "warning: {w} (the event is recorded; `shelf reindex` repairs derived files)"
-            );
+    /// Several events recorded by one command (one per tag).
+    pub fn events(&self, outcomes: &[shelf::EventOutcome]) -> anyhow::Result<()> {
+        if self.json {
+            for o in outcomes {
+                warn_derived(o);
+            }
+            return self.doc(&json!({ "events": outcomes }));
         }
+        for o in outcomes {
+            self.event(o)?;
+        }
+        Ok(())
+    }
+
+    pub fn deployments(&self, d: &shelf::Deployments) -> anyhow::Result<()> {
+        self.warn(&d.problems);
+        if self.json {
+            return self.doc(d);
+        }
+        let as_of = d.at.map_or(String::new(), |at| format!(" as of {at}"));
+        if d.deployments.is_empty() {
+            match d.at {
+                Some(_) => eprintln!("nothing was deployed{as_of}"),
+                None => eprintln!("nothing is deployed"),
+            }
+            return Ok(());
+        }
+        if !as_of.is_empty() {
+            eprintln!("deployments{as_of}:");
+        }
+        let width = |f: &dyn Fn(&shelf::DeploymentRow) -> usize, min: usize| {
+            d.deployments.iter().map(f).max().unwrap_or(min).max(min)
+        };
+        let tw = width(&|r| r.target.as_str().len(), 6);
+        let mw = width(&|r| r.model.as_str().len(), 5);
+        self.line(format!(
+            "{:tw$}  {:mw$}  {:>7}  {:>8}",
+            "TARGET", "MODEL", "VERSION", "TRAFFIC"
+        ))?;
+        for r in &d.deployments {
+            self.line(format!(
+                "{:tw$}  {:mw$}  {:>7}  {:>8}",
+                r.target.as_str(),
+                r.model.as_str(),
+                r.version,
+                format!("{}%", percent(r.traffic))
+            ))?;
+        }
+        Ok(())
+    }
+
+    pub fn log(&self, log: &shelf::AuditLog) -> anyhow::Result<()> {
+        self.warn(&log.problems);
+        if self.json {
+            return self.doc(log);
+        }
+        if log.events.is_empty() {
+            eprintln!("no matching entries");
+            return Ok(());
+        }
+        for line in &log.events {
+            let e = &line.event;
+            let mut text = format!(
+                "{}  {}#{}  {}  {}",
+                e.time, line.model, e.seq, e.actor, e.summary
+            );
+            if let Some(reason) = &e.reason {
+                text.push_str(&format!("  — {}", first_line(reason)));
+            }
+            if let Some(problem) = &e.problem {
+                text.push_str(&format!("  [NOT APPLIED: {problem}]"));
+            }
+            self.line(text)?;
+        }
+        Ok(())
+    }
+
+    pub fn event(&self, o: &shelf::EventOutcome) -> anyhow::Result<()> {
+        warn_derived(o);
         if self.json {
             return self.doc(o);
         }

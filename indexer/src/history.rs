@@ -1,0 +1,284 @@
+//! History: the audit trail across models (`shelf log`), what runs where
+//! (`shelf deployments`), and time travel (`--at`): the state of a model as of a past time,
+//! replayed from its log (docs/format.md §7.4).
+
+use futures::StreamExt;
+use shelf_format::{
+    EventSummary, LogEntry, ModelIndex, ModelName, Reference, TargetName, Timestamp,
+    VersionSummary, keys, state_at,
+};
+
+use crate::error::{Error, Result};
+use crate::registry::{Mode, ModelView, Problem, READ_CONCURRENCY, Registry};
+
+/// The event types `shelf log --action` accepts, as written in the log.
+pub const EVENT_TYPES: [&str; 9] = [
+    "register",
+    "alias-set",
+    "alias-unset",
+    "status",
+    "tag",
+    "untag",
+    "evaluation",
+    "deployment",
+    "undeployment",
+];
+
+/// Which audit-trail lines to show.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// One model, or every model.
+    pub model: Option<ModelName>,
+    /// Only entries at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only entries by this actor (exact match).
+    pub actor: Option<String>,
+    /// Only events of this type (one of [`EVENT_TYPES`]).
+    pub action: Option<String>,
+}
+
+impl LogFilter {
+    /// Check the filter's values: an unknown `action` is a usage error naming the types.
+    pub fn check(&self) -> Result<()> {
+        if let Some(action) = &self.action {
+            if !EVENT_TYPES.contains(&action.as_str()) {
+                return Err(Error::Usage(format!(
+                    "invalid action {action:?}: an action is one of {}",
+                    EVENT_TYPES.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn keeps(&self, line: &EventSummary) -> bool {
+        self.since.is_none_or(|since| line.time >= since)
+            && self.actor.as_ref().is_none_or(|a| &line.actor == a)
+            && self.action.as_ref().is_none_or(|t| &line.event_type == t)
+    }
+}
+
+/// One line of the registry-wide audit trail.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogLine {
+    pub model: ModelName,
+    #[serde(flatten)]
+    pub event: EventSummary,
+}
+
+/// The audit trail, oldest first, with what could not be read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditLog {
+    pub events: Vec<LogLine>,
+    pub problems: Vec<Problem>,
+}
+
+/// One version running on one target.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeploymentRow {
+    pub target: TargetName,
+    pub model: ModelName,
+    pub version: u64,
+    /// Percent of the target's traffic.
+    pub traffic: f64,
+}
+
+/// What runs where (now, or as of `at`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Deployments {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    /// By target, then model, then version.
+    pub deployments: Vec<DeploymentRow>,
+    pub problems: Vec<Problem>,
+}
+
+impl Registry {
+    /// Every model's state (lenient), through the derived indexes where they agree with
+    /// the logs. Models the catalog lists whose log is gone are reported as problems.
+    pub async fn all_models(&self) -> Result<(Vec<ModelView>, Vec<Problem>)> {
+        self.descriptor().await?;
+        let mut names = self.list_model_names().await?;
+        let (_, catalog, mut problems) = self.read_catalog().await?;
+        if let Some(catalog) = catalog {
+            names.extend(catalog.models.keys().cloned());
+        }
+        names.sort();
+        names.dedup();
+        let loaded: Vec<(ModelName, Result<ModelView>)> = futures::stream::iter(names)
+            .map(|name| async move {
+                let view = self.load_model(&name, Mode::Lenient).await;
+                (name, view)
+            })
+            .buffered(READ_CONCURRENCY)
+            .collect()
+            .await;
+        let mut views = Vec::new();
+        for (name, view) in loaded {
+            match view {
+                Ok(view) => views.push(view),
+                Err(Error::NotFound { .. }) => problems.push(Problem {
+                    key: keys::log_key(&name, 1),
+                    message: "the catalog lists this model but its log has no entries".into(),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((views, problems))
+    }
+
+    /// The views of `model` only, or of every model.
+    async fn models(&self, model: Option<&ModelName>) -> Result<(Vec<ModelView>, Vec<Problem>)> {
+        match model {
+            Some(model) => Ok((vec![self.model(model).await?], Vec::new())),
+            None => self.all_models().await,
+        }
+    }
+
+    /// The audit trail, registry-wide or of one model, filtered; oldest first (by time,
+    /// then model, then log position).
+    pub async fn audit_log(&self, filter: &LogFilter) -> Result<AuditLog> {
+        filter.check()?;
+        let (views, mut problems) = self.models(filter.model.as_ref()).await?;
+        let mut events = Vec::new();
+        for view in views {
+            problems.extend(view.problems);
+            let model = view.index.model;
+            events.extend(
+                view.index
+                    .events
+                    .into_iter()
+                    .filter(|line| filter.keeps(line))
+                    .map(|event| LogLine {
+                        model: model.clone(),
+                        event,
+                    }),
+            );
+        }
+        events.sort_by(|a, b| {
+            (a.event.time, &a.model, a.event.seq).cmp(&(b.event.time, &b.model, b.event.seq))
+        });
+        Ok(AuditLog { events, problems })
+    }
+
+    /// Every entry of `model`'s log with its stored bytes, in order. Unreadable entries
+    /// and a gap in the chain are integrity errors: time travel needs the whole log.
+    pub async fn read_log(&self, model: &ModelName) -> Result<Vec<(LogEntry, Vec<u8>)>> {
+        let head = self.find_dense_head(|n| keys::log_key(model, n), 0).await?;
+        let read: Vec<(u64, Result<_>)> = futures::stream::iter(1..=head)
+            .map(|seq| async move { (seq, self.read_entry(model, seq).await) })
+            .buffered(READ_CONCURRENCY)
+            .collect()
+            .await;
+        let mut entries = Vec::with_capacity(read.len());
+        for (seq, entry) in read {
+            let key = keys::log_key(model, seq);
+            match entry? {
+                Some((bytes, Ok(entry))) => entries.push((entry, bytes.to_vec())),
+                Some((_, Err(e))) => {
+                    return Err(Error::Integrity {
+                        key,
+                        detail: e.to_string(),
+                    });
+                }
+                None => {
+                    return Err(Error::Integrity {
+                        key,
+                        detail: "missing: the log has entries after it".into(),
+                    });
+                }
+            }
+        }
+        if entries.is_empty() {
+            return Err(Error::NotFound {
+                what: format!("model {model}"),
+            });
+        }
+        Ok(entries)
+    }
+
+    /// The state of `model` as of `at`. Asking for a time before the model's first entry
+    /// is a usage error that says when the model was created.
+    pub async fn model_at(&self, model: &ModelName, at: Timestamp) -> Result<ModelIndex> {
+        self.descriptor().await?;
+        let entries = self.read_log(model).await?;
+        let state = state_at(&entries, model, at);
+        if state.head.is_none() {
+            let first = entries[0].0.time;
+            return Err(Error::Usage(format!(
+                "{model} did not exist at {at}: its first entry is dated {first}"
+            )));
+        }
+        Ok(state)
+    }
+
+    /// Resolve `reference` against the state of its model as of `at`: which version an
+    /// alias pointed to then, which version was the latest then.
+    pub async fn resolve_at(
+        &self,
+        reference: &Reference,
+        at: Timestamp,
+    ) -> Result<(ModelIndex, VersionSummary)> {
+        let state = self.model_at(&reference.model, at).await?;
+        let summary = crate::read::select(&state, reference)
+            .map_err(|e| match e {
+                Error::NotFound { what } => Error::NotFound {
+                    what: format!("{what} as of {at}"),
+                },
+                other => other,
+            })?
+            .clone();
+        Ok((state, summary))
+    }
+
+    /// What runs where: every target of `model` (or of every model), now or as of `at`.
+    /// With `at`, models that did not exist yet are left out (or, for a named model, a
+    /// usage error).
+    pub async fn deployments(
+        &self,
+        model: Option<&ModelName>,
+        at: Option<Timestamp>,
+    ) -> Result<Deployments> {
+        let (views, mut problems) = self.models(model).await?;
+        let mut states = Vec::with_capacity(views.len());
+        for view in views {
+            problems.extend(view.problems);
+            match at {
+                None => states.push(view.index),
+                Some(at) => match self.model_at(&view.index.model, at).await {
+                    Ok(state) => states.push(state),
+                    Err(Error::Usage(_)) if model.is_none() => {}
+                    Err(e) => return Err(e),
+                },
+            }
+        }
+        let mut deployments: Vec<DeploymentRow> = states
+            .into_iter()
+            .flat_map(|state| {
+                let model = state.model;
+                state
+                    .deployments
+                    .into_iter()
+                    .flat_map(move |(target, shares)| {
+                        let model = model.clone();
+                        shares
+                            .into_iter()
+                            .map(move |(version, traffic)| DeploymentRow {
+                                target: target.clone(),
+                                model: model.clone(),
+                                version,
+                                traffic,
+                            })
+                    })
+            })
+            .collect();
+        deployments.sort_by(|a, b| {
+            (&a.target, &a.model, a.version).cmp(&(&b.target, &b.model, b.version))
+        });
+        Ok(Deployments {
+            at,
+            deployments,
+            problems,
+        })
+    }
+}
