@@ -407,6 +407,24 @@ mod scenarios {
             "{err}"
         );
         assert_eq!(all_keys(registry.store()).await, keys_before);
+        assert!(registry.verify(&Silent).await.unwrap().is_clean());
+        // A parent deleted by hand is named by verify.
+        let base_model = ModelName::new("base").unwrap();
+        registry
+            .store()
+            .delete(&Path::from(keys::log_key(&base_model, 1)))
+            .await
+            .unwrap();
+        let report = registry.verify(&Silent).await.unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.key == keys::log_key(&tuned_model, 1)
+                    && p.message == "the parent of v1, base@1, is not registered"),
+            "{:?}",
+            report.problems
+        );
     }
 
     pub async fn concurrent_alias_moves_all_land(backend: &Backend) {

@@ -170,6 +170,29 @@ impl Registry {
             heads.insert(model.clone(), index);
         }
 
+        // Lineage: every parent is registered with the content id its child pinned.
+        for (model, index) in &heads {
+            for v in &index.versions {
+                let Some(parent) = &v.parent else { continue };
+                let registered = heads
+                    .get(&parent.model)
+                    .and_then(|p| p.version(parent.version))
+                    .map(|p| p.content_id);
+                let message = match registered {
+                    None => format!("the parent of v{}, {parent}, is not registered", v.version),
+                    Some(id) if id != parent.content_id => format!(
+                        "the parent of v{}, {parent}, is pinned to {} but registered as {id}",
+                        v.version, parent.content_id
+                    ),
+                    Some(_) => continue,
+                };
+                report.problems.push(Problem {
+                    key: keys::log_key(model, v.seq),
+                    message,
+                });
+            }
+        }
+
         // The catalog against the logs.
         let (_, catalog, catalog_problems) = self.read_catalog().await?;
         report.warnings.extend(catalog_problems);
