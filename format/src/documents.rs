@@ -629,6 +629,49 @@ mod tests {
     }
 
     #[test]
+    fn lineage_fields_are_written_only_when_set() {
+        let plain = manifest();
+        let text = String::from_utf8(encode(&plain).unwrap()).unwrap();
+        assert!(
+            !text.contains("parent") && !text.contains("branch"),
+            "{text}"
+        );
+        let mut child = manifest();
+        child.version = 2;
+        child.parent = Some(Parent {
+            model: ModelName::new("base").unwrap(),
+            version: 1,
+            content_id: plain.content_id().unwrap(),
+        });
+        child.branch = Some(BranchName::new("exp/lr-sweep").unwrap());
+        let bytes = encode(&child).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.contains(&format!("\"branch\":\"exp/lr-sweep\",\"created_at\"")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "\"parent\":{{\"content_id\":\"{}\",\"model\":\"base\",\"version\":1}}",
+                plain.content_id().unwrap()
+            )),
+            "{text}"
+        );
+        let back: VersionManifest = decode("m", &bytes).unwrap();
+        assert_eq!(back, child);
+        let summary = VersionSummary::of(&back, back.content_id().unwrap(), 2);
+        assert_eq!(summary.parent, child.parent);
+        assert_eq!(summary.branch, child.branch);
+        // A hand-edited branch that breaks the rule is refused with the rule.
+        let bad = text.replace("exp/lr-sweep", "exp lr");
+        let err = decode::<VersionManifest>("m", bad.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("invalid branch name \"exp lr\""),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn readers_ignore_unknown_fields_and_refuse_newer_major() {
         let mut v = serde_json::to_value(manifest()).unwrap();
         v["future_field"] = serde_json::json!({"x": 1});
