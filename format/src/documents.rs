@@ -647,7 +647,7 @@ mod tests {
         let bytes = encode(&child).unwrap();
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(
-            text.contains(&format!("\"branch\":\"exp/lr-sweep\",\"created_at\"")),
+            text.contains("\"branch\":\"exp/lr-sweep\",\"created_at\""),
             "{text}"
         );
         assert!(
