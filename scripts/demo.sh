@@ -54,13 +54,14 @@ SHELF_AUTHOR="alice" "$SHELF" push fraud-detector "$WORK/fraud/v1" \
   --param n_estimators=300 --param max_depth=6 --param learning_rate=0.1 \
   --label team=risk --label framework=xgboost
 artifact "$WORK/fraud/v2" 2 512
-SHELF_AUTHOR="bob" "$SHELF" push fraud-detector "$WORK/fraud/v2" \
+SHELF_AUTHOR="bob" "$SHELF" push fraud-detector "$WORK/fraud/v2" --parent fraud-detector@1 --branch exp/class-weights \
   --description "More trees, class weights for the rare fraud class" \
   --metric precision=0.861 --metric recall=0.812 --metric f1=0.836 --metric auc=0.947 \
   --param n_estimators=600 --param max_depth=6 --param learning_rate=0.05 \
   --param scale_pos_weight=12 --label team=risk --label framework=xgboost
 cp "$WORK/fraud/v2/model.bin" "$WORK/fraud-v3-model.bin"
 SHELF_AUTHOR="alice" "$SHELF" push fraud-detector "$WORK/fraud-v3-model.bin" "$WORK/fraud/v2/config.json" \
+  --parent fraud-detector@2 --branch exp/class-weights \
   --description "Same weights, recalibrated threshold on the October data" \
   --metric precision=0.874 --metric recall=0.805 --metric f1=0.838 --metric auc=0.947 \
   --param n_estimators=600 --param max_depth=6 --param learning_rate=0.05 \
@@ -85,17 +86,42 @@ SHELF_AUTHOR="dana" "$SHELF" push vision/lane-detector "$WORK/lane" \
   --metric miou=0.781 --metric latency_ms=11.4 --param backbone=resnet18 --param input=1280x720 \
   --label team=perception --label framework=pytorch
 
+say "lifecycle: statuses, aliases, a canary, an evaluation on live data, a rollback"
+SHELF_AUTHOR="alice" "$SHELF" status fraud-detector@1 validated --reason "offline evaluation passed"
+SHELF_AUTHOR="alice" "$SHELF" status fraud-detector@1 production --reason "first release (RISK-101)"
+SHELF_AUTHOR="alice" "$SHELF" alias set fraud-detector@1 production --reason "first release (RISK-101)"
+SHELF_AUTHOR="ops-bot" "$SHELF" deploy fraud-detector@1 --target eu-prod --reason "first release"
+SHELF_AUTHOR="ops-bot" "$SHELF" eval fraud-detector@1 --metric auc=0.926 --metric recall=0.760 \
+  --dataset live-2026-10 --reason "monthly drift check"
+SHELF_AUTHOR="bob" "$SHELF" status fraud-detector@2 validated --reason "AUC +1.6 pt on the holdout"
+SHELF_AUTHOR="bob" "$SHELF" tag fraud-detector@2 reviewed-by=carol ticket=RISK-142
+SHELF_AUTHOR="ops-bot" "$SHELF" deploy fraud-detector@1 --target eu-prod --traffic 90 --reason "canary for v2"
+SHELF_AUTHOR="ops-bot" "$SHELF" deploy fraud-detector@2 --target eu-prod --traffic 10 --reason "canary for v2"
+SHELF_AUTHOR="bob" "$SHELF" alias set fraud-detector@2 production --reason "canary healthy for a week" --expect-current 1
+SHELF_AUTHOR="ops-bot" "$SHELF" eval fraud-detector@2 --metric auc=0.939 --metric recall=0.801 \
+  --dataset live-2026-11 --reason "weekly drift check"
+SHELF_AUTHOR="alice" "$SHELF" alias set fraud-detector@3 staging --reason "recalibrated threshold, to review"
+SHELF_AUTHOR="bob" "$SHELF" rollback fraud-detector production --reason "false positives up 30% on live traffic"
+SHELF_AUTHOR="ops-bot" "$SHELF" deploy fraud-detector@2 --target us-prod --reason "US launch"
+SHELF_AUTHOR="chen" "$SHELF" status demand-forecaster@2 experimental --reason "holiday features under test"
+SHELF_AUTHOR="chen" "$SHELF" alias set demand-forecaster@1 production --reason "stable baseline"
+
 say "what the registry holds"
 "$SHELF" list
 echo
 "$SHELF" versions fraud-detector
 echo
-"$SHELF" show fraud-detector@latest
+"$SHELF" show fraud-detector@production
+echo
+"$SHELF" deployments
+echo
+"$SHELF" log fraud-detector
 echo
 "$SHELF" verify
 
 say "demo registry ready at $REG"
-echo "try: $SHELF --registry $REG show demand-forecaster@1" >&2
+echo "try: $SHELF --registry $REG show demand-forecaster@production" >&2
+echo "     $SHELF --registry $REG log --action deployment" >&2
 echo "     $SHELF --registry $REG pull fraud-detector@2 -o /tmp/fraud-v2" >&2
 echo "     or open $REG/index.html's registry through any static server" >&2
 
