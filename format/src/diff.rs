@@ -277,6 +277,11 @@ mod tests {
             labels: Default::default(),
             parent: None,
             branch: None,
+            subject: Default::default(),
+            environment: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
         }
     }
 

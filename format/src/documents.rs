@@ -11,6 +11,7 @@ use crate::canonical::{Digest, Timestamp, to_canonical_vec};
 use crate::error::{ErrorKind, FormatError};
 use crate::lifecycle::Status;
 use crate::names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
+use crate::provenance::{Code, DatasetLink, Environment, Run, Subject};
 
 /// The major version of the format this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -144,6 +145,21 @@ pub struct VersionManifest {
     /// The experiment branch it was trained on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<BranchName>,
+    /// `dataset` for a version of a dataset (`shelf dataset push`); omitted for a model.
+    #[serde(default, skip_serializing_if = "Subject::is_model")]
+    pub subject: Subject,
+    /// The interpreter, packages, OS and hardware it was trained with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// The code it was trained from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<Code>,
+    /// The training run: command, tracker link, experiment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<Run>,
+    /// The datasets it was trained and evaluated on, with their roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<DatasetLink>,
 }
 
 /// Lineage: the version a version comes from, pinned by its content id.
@@ -336,6 +352,12 @@ pub struct VersionSummary {
     /// The manifest's `branch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<BranchName>,
+    /// The manifest's `subject` (omitted for a model).
+    #[serde(default, skip_serializing_if = "Subject::is_model")]
+    pub subject: Subject,
+    /// The manifest's `datasets`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<DatasetLink>,
 }
 
 /// Metrics of a version measured after it was registered, from one `evaluation` event.
@@ -412,6 +434,8 @@ impl VersionSummary {
             evaluations: Vec::new(),
             parent: manifest.parent.clone(),
             branch: manifest.branch.clone(),
+            subject: manifest.subject,
+            datasets: manifest.datasets.clone(),
         }
     }
 }
@@ -455,6 +479,10 @@ pub struct CatalogEntry {
     /// The aliases that are set, and the version each points to (for badges).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aliases: BTreeMap<AliasName, u64>,
+    /// The registered dataset versions any version of this model links to, as
+    /// `name@version`, sorted (so readers find which models used a dataset version).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<String>,
 }
 
 /// `catalog/<generation>.json`: one immutable generation of the catalog of all models.
@@ -615,6 +643,11 @@ mod tests {
             labels: BTreeMap::new(),
             parent: None,
             branch: None,
+            subject: Default::default(),
+            environment: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
         }
     }
 
@@ -718,6 +751,7 @@ mod tests {
             updated_at: t,
             latest: None,
             aliases: BTreeMap::new(),
+            uses: Vec::new(),
         };
         let mut c = Catalog::empty(1, t);
         assert!(c.merge(&m, entry(3)));

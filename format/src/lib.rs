@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod lifecycle;
 pub mod names;
+pub mod provenance;
 pub mod refs;
 pub mod replay;
 pub mod search;
@@ -27,5 +28,8 @@ pub use documents::{
 pub use error::{ErrorKind, FormatError};
 pub use lifecycle::{Refusal, Status};
 pub use names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
+pub use provenance::{
+    Code, DatasetLink, Environment, Gpu, RegisteredDataset, Run, StoredFile, Subject,
+};
 pub use refs::{Reference, Selector};
 pub use replay::{ReplayProblem, state_at};

@@ -277,6 +277,15 @@ impl ModelIndex {
                 .iter()
                 .map(|(alias, state)| (alias.clone(), state.version))
                 .collect(),
+            uses: self
+                .versions
+                .iter()
+                .flat_map(|v| &v.datasets)
+                .filter_map(|link| link.registered.as_ref())
+                .map(|d| format!("{}@{}", d.name, d.version))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
         })
     }
 
@@ -717,6 +726,11 @@ mod tests {
             labels: Default::default(),
             parent: None,
             branch: None,
+            subject: Default::default(),
+            environment: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
         };
         LogEntry::new(
             ModelName::new(model).unwrap(),
@@ -886,6 +900,11 @@ mod tests {
                         labels: Default::default(),
                         parent: None,
                         branch: None,
+                        subject: Default::default(),
+                        environment: None,
+                        code: None,
+                        run: None,
+                        datasets: Vec::new(),
                     };
                     Event::Register {
                         version,
@@ -966,6 +985,11 @@ mod tests {
                         labels: Default::default(),
                         parent: None,
                         branch: None,
+                        subject: Default::default(),
+                        environment: None,
+                        code: None,
+                        run: None,
+                        datasets: Vec::new(),
                     }),
                 });
             }
@@ -1531,6 +1555,11 @@ mod tests {
             labels: Default::default(),
             parent: None,
             branch: None,
+            subject: Default::default(),
+            environment: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
         }
     }
 }

@@ -301,6 +301,8 @@ mod tests {
             evaluations: Vec::new(),
             parent: None,
             branch: None,
+            subject: Default::default(),
+            datasets: Vec::new(),
         }
     }
 

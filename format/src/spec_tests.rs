@@ -75,6 +75,11 @@ fn spec_history() -> ModelIndex {
             labels: Default::default(),
             parent: None,
             branch: None,
+            subject: Default::default(),
+            environment: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
         };
         Event::Register {
             version,

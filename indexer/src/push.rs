@@ -269,6 +269,11 @@ impl Registry {
                     labels: req.labels.clone(),
                     parent: parent.clone(),
                     branch: req.branch.clone(),
+                    subject: Default::default(),
+                    environment: None,
+                    code: None,
+                    run: None,
+                    datasets: Vec::new(),
                 };
                 let entry = LogEntry::new(
                     req.model.clone(),
