@@ -5,6 +5,7 @@
 //! blobs, derived files rebuilt from the logs). The library never prints: progress goes
 //! through a [`Reporter`], results are returned as values.
 
+pub mod capture;
 pub mod error;
 pub mod failpoint;
 pub mod history;
