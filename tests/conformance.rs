@@ -20,17 +20,7 @@ fn init_options() -> InitOptions {
 }
 
 fn request(model: &str, paths: Vec<std::path::PathBuf>) -> PushRequest {
-    PushRequest {
-        model: ModelName::new(model).unwrap(),
-        paths,
-        description: String::new(),
-        metrics: BTreeMap::new(),
-        params: BTreeMap::new(),
-        labels: BTreeMap::new(),
-        author: "tester".into(),
-        parent: None,
-        branch: None,
-    }
+    PushRequest::new(ModelName::new(model).unwrap(), paths, "tester")
 }
 
 async fn new_registry(backend: &Backend) -> Registry {

@@ -6,6 +6,7 @@
 //! through a [`Reporter`], results are returned as values.
 
 pub mod capture;
+pub mod datasets;
 pub mod error;
 pub mod failpoint;
 pub mod history;

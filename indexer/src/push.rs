@@ -6,11 +6,13 @@ use std::path::{Path as FsPath, PathBuf};
 
 use shelf_format::names::check_text;
 use shelf_format::{
-    Artifact, ArtifactPath, BranchName, Digest, Event, FORMAT_VERSION, Key, LogEntry, ModelIndex,
-    ModelName, ParamValue, Parent, Reference, VersionManifest, documents::manifest_kind, encode,
-    keys,
+    Artifact, ArtifactPath, BranchName, Code, Digest, Environment, Event, FORMAT_VERSION, Key,
+    LogEntry, ModelIndex, ModelName, ParamValue, Parent, Reference, Run, StoredFile, Subject,
+    VersionManifest, documents::manifest_kind, encode, keys,
 };
 
+use crate::capture::redact::{redact_in_place, strip_url_credentials};
+use crate::datasets::DatasetSpec;
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::progress::Reporter;
@@ -37,6 +39,106 @@ pub struct PushRequest {
     pub parent: Option<Reference>,
     /// The experiment branch.
     pub branch: Option<BranchName>,
+    /// A model (the default) or a dataset (`shelf dataset push`).
+    pub subject: Subject,
+    /// The environment captured by the caller (see [`crate::capture::environment`]).
+    pub environment: Option<Environment>,
+    /// A lock file to store with the version (recorded as `environment.lock_file`).
+    pub env_lock: Option<PathBuf>,
+    /// The code state captured by the caller (see [`crate::capture::code`]).
+    pub code: Option<Code>,
+    /// The training run: command, tracker link, experiment.
+    pub run: Option<Run>,
+    /// `--dataset ROLE=…` links, resolved at push.
+    pub datasets: Vec<DatasetSpec>,
+}
+
+impl PushRequest {
+    /// A request with nothing but the essentials; fill the rest with struct update syntax.
+    pub fn new(model: ModelName, paths: Vec<PathBuf>, author: impl Into<String>) -> Self {
+        PushRequest {
+            model,
+            paths,
+            description: String::new(),
+            metrics: BTreeMap::new(),
+            params: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            author: author.into(),
+            parent: None,
+            branch: None,
+            subject: Subject::Model,
+            environment: None,
+            env_lock: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
+        }
+    }
+}
+
+/// A copy of `req` with every credential-looking text redacted (docs/format.md §5.9), and
+/// where each redaction happened (`params.db_url`, `run.command`…).
+pub fn redact_request(req: &PushRequest) -> (PushRequest, Vec<String>) {
+    let mut req = req.clone();
+    let mut changed = Vec::new();
+    redact_in_place(&mut req.description, "description", &mut changed);
+    for (key, value) in req.labels.iter_mut() {
+        redact_in_place(value, &format!("labels.{key}"), &mut changed);
+    }
+    for (key, value) in req.params.iter_mut() {
+        if let ParamValue::String(text) = value {
+            redact_in_place(text, &format!("params.{key}"), &mut changed);
+        }
+    }
+    if let Some(env) = req.environment.as_mut() {
+        for (name, version) in env.packages.iter_mut() {
+            redact_in_place(
+                version,
+                &format!("environment.packages.{name}"),
+                &mut changed,
+            );
+        }
+        for (field, value) in [
+            ("environment.os", env.os.as_mut()),
+            ("environment.cpu", env.cpu.as_mut()),
+            ("environment.container_image", env.container_image.as_mut()),
+        ] {
+            if let Some(value) = value {
+                redact_in_place(value, field, &mut changed);
+            }
+        }
+    }
+    if let Some(code) = req.code.as_mut() {
+        if let Some(repo) = code.repository.as_mut() {
+            let stripped = strip_url_credentials(repo);
+            if stripped != *repo {
+                *repo = stripped;
+                changed.push("code.repository".into());
+            }
+        }
+        if let Some(branch) = code.branch.as_mut() {
+            redact_in_place(branch, "code.branch", &mut changed);
+        }
+    }
+    if let Some(run) = req.run.as_mut() {
+        for (field, value) in [
+            ("run.command", run.command.as_mut()),
+            ("run.url", run.url.as_mut()),
+            ("run.experiment", run.experiment.as_mut()),
+        ] {
+            if let Some(value) = value {
+                redact_in_place(value, field, &mut changed);
+            }
+        }
+    }
+    for spec in req.datasets.iter_mut() {
+        redact_in_place(
+            &mut spec.target,
+            &format!("datasets.{}", spec.role),
+            &mut changed,
+        );
+    }
+    (req, changed)
 }
 
 /// A local file and the artifact path it gets.
@@ -73,6 +175,10 @@ pub struct PushOutcome {
     pub attempts: u32,
     /// Derived files that could not be refreshed (the version is committed all the same).
     pub warnings: Vec<String>,
+    /// Where credential-looking text was redacted before writing (`run.command`…).
+    pub redacted: Vec<String>,
+    /// Things the user should know (a dataset linked unverified…); the push succeeded.
+    pub notes: Vec<String>,
 }
 
 /// Expand files and folders into the list of artifacts, checking that each is readable
@@ -185,9 +291,20 @@ fn check_request(req: &PushRequest) -> Result<()> {
 impl Registry {
     /// Register the next version of a model.
     pub async fn push(&self, req: &PushRequest, reporter: &dyn Reporter) -> Result<PushOutcome> {
+        let (req, redacted) = redact_request(req);
+        let req = &req;
         check_request(req)?;
         let inputs = collect_inputs(&req.paths)?;
+        if let Some(lock) = &req.env_lock {
+            if !lock.is_file() {
+                return Err(Error::Usage(format!(
+                    "--env-lock {}: no such file",
+                    lock.display()
+                )));
+            }
+        }
         self.descriptor().await?;
+        let (datasets, notes) = self.link_datasets(&req.datasets).await?;
         let parent = match &req.parent {
             Some(reference) => {
                 let (_, summary) = self.resolve(reference).await.map_err(|e| match e {
@@ -211,6 +328,20 @@ impl Registry {
             },
             Err(e) => return Err(e),
         };
+        if let Some(first) = view.index.versions.first() {
+            if first.subject != req.subject {
+                return Err(Error::Usage(format!(
+                    "{} is a {}, not a {}: {}",
+                    req.model,
+                    first.subject,
+                    req.subject,
+                    match req.subject {
+                        Subject::Dataset => "push its versions with `shelf push`",
+                        Subject::Model => "push its versions with `shelf dataset push`",
+                    }
+                )));
+            }
+        }
         let previous: HashMap<ArtifactPath, u64> = match view.index.versions.last() {
             Some(summary) => self
                 .manifest(&req.model, summary)
@@ -249,6 +380,23 @@ impl Registry {
                 uploaded: up.bytes_uploaded > 0,
             });
         }
+        let mut environment = req.environment.clone();
+        if let Some(lock) = &req.env_lock {
+            let name = lock
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("lock")
+                .to_string();
+            let up = self.upload_file(lock, &name, false, reporter).await?;
+            bytes_uploaded += up.bytes_uploaded;
+            environment
+                .get_or_insert_with(Environment::default)
+                .lock_file = Some(StoredFile {
+                name,
+                size: up.size,
+                digest: up.digest,
+            });
+        }
         failpoint::hit("before-commit");
 
         let (entry, manifest, attempts) = self
@@ -269,11 +417,11 @@ impl Registry {
                     labels: req.labels.clone(),
                     parent: parent.clone(),
                     branch: req.branch.clone(),
-                    subject: Default::default(),
-                    environment: None,
-                    code: None,
-                    run: None,
-                    datasets: Vec::new(),
+                    subject: req.subject,
+                    environment: environment.clone(),
+                    code: req.code.clone(),
+                    run: req.run.clone(),
+                    datasets: datasets.clone(),
                 };
                 let entry = LogEntry::new(
                     req.model.clone(),
@@ -307,6 +455,8 @@ impl Registry {
             bytes_uploaded,
             attempts,
             warnings,
+            redacted,
+            notes,
         })
     }
 

@@ -50,6 +50,22 @@ pub struct ReindexedModel {
     pub head: Option<LogHead>,
 }
 
+/// Stream an object through sha256: its size and digest.
+pub(crate) async fn hash_stored(
+    store: &dyn object_store::ObjectStore,
+    location: &object_store::path::Path,
+) -> Result<(u64, Digest)> {
+    let mut stream = store.get(location).await?.into_stream();
+    let mut hasher = Sha256::new();
+    let mut n = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        n += chunk.len() as u64;
+        hasher.update(&chunk);
+    }
+    Ok((n, Digest::from_bytes(hasher.finalize().into())))
+}
+
 /// The model a key under `models/` belongs to, and the rest of the key after the model.
 fn split_model_key(key: &str) -> Option<(ModelName, &str)> {
     let rest = key.strip_prefix(keys::MODELS_PREFIX)?.strip_prefix('/')?;
@@ -252,15 +268,7 @@ impl Registry {
     }
 
     async fn hash_object(&self, key: &str) -> Result<(u64, Digest)> {
-        let mut stream = self.store().get(&path(key)).await?.into_stream();
-        let mut hasher = Sha256::new();
-        let mut n = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
-            n += chunk.len() as u64;
-            hasher.update(&chunk);
-        }
-        Ok((n, Digest::from_bytes(hasher.finalize().into())))
+        hash_stored(self.store().as_ref(), &path(key)).await
     }
 
     /// Materialised manifests must hash to their content id; the index may lag.

@@ -255,7 +255,7 @@ fn requirements(text: &str) -> BTreeMap<String, String> {
             continue;
         }
         let cut = line
-            .find(|c: char| matches!(c, '=' | '<' | '>' | '~' | '!' | '['))
+            .find(['=', '<', '>', '~', '!', '['])
             .unwrap_or(line.len());
         let (name, spec) = line.split_at(cut);
         let spec =

@@ -56,7 +56,7 @@ pub enum Command {
     /// web app at its root
     Init(InitArgs),
     /// Register the next version of a model from files and folders
-    Push(PushArgs),
+    Push(Box<PushArgs>),
     /// List models: latest version, number of versions, last update
     List,
     /// List the versions of a model
@@ -78,6 +78,9 @@ pub enum Command {
     /// Move a version to a lifecycle status: draft, experimental, validated, production,
     /// deprecated, archived
     Status(StatusArgs),
+    /// Datasets: versioned, content-addressed, linked from model versions
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
     /// Set a tag on a version after the fact (the manifest stays immutable)
     Tag(TagArgs),
     /// Remove a tag from a version
@@ -293,6 +296,83 @@ pub struct PushArgs {
     /// The experiment branch this version was trained on, e.g. exp/lr-sweep
     #[arg(long)]
     pub branch: Option<String>,
+    /// Metrics from a JSON or YAML file, nested keys flattened (`test.f1`); `SPLIT=FILE`
+    /// puts them under SPLIT (`--metrics test=eval.json`). Repeatable
+    #[arg(long = "metrics", value_name = "[SPLIT=]FILE")]
+    pub metrics_files: Vec<String>,
+    /// Params from a JSON or YAML file, nested keys flattened. Repeatable
+    #[arg(long = "params", value_name = "FILE")]
+    pub params_files: Vec<PathBuf>,
+    /// A dataset used, with its role: train=transactions@3 (registered) or
+    /// test=s3://bucket/test.parquet (external, hashed when readable). Repeatable
+    #[arg(long = "dataset", value_name = "ROLE=REF|URI")]
+    pub datasets: Vec<String>,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// Don't capture the environment (Python packages, OS, CPU, GPUs)
+    #[arg(long)]
+    pub no_env: bool,
+    /// Record the packages of this lock file (requirements.txt, uv.lock, poetry.lock,
+    /// environment.yml) instead of the interpreter's, and store the file with the version
+    #[arg(long, value_name = "FILE")]
+    pub env_lock: Option<PathBuf>,
+    /// The Python interpreter whose packages are recorded [default: $VIRTUAL_ENV's, then
+    /// python3 on PATH]
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// The container image the training ran in, pinned by digest (NAME@sha256:…)
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// The experiment tracker's page of the training run (MLflow, W&B…)
+    #[arg(long, value_name = "URL")]
+    pub run_url: Option<String>,
+    /// The experiment the run belongs to
+    #[arg(long)]
+    pub experiment: Option<String>,
+}
+
+/// Capture of the code and the command, shared by `push` and `dataset push`.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Don't record the git state (remote, commit, branch, uncommitted changes)
+    #[arg(long)]
+    pub no_code: bool,
+    /// The git checkout to describe [default: the current folder]
+    #[arg(long, value_name = "DIR")]
+    pub code_dir: Option<PathBuf>,
+    /// The command that produced this version, e.g. "python train.py --config prod.yaml"
+    #[arg(long, value_name = "TEXT")]
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Register the next version of a dataset from files and folders (content-addressed
+    /// like model artifacts); link it from a model with `shelf push --dataset ROLE=NAME@V`
+    Push(DatasetPushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DatasetPushArgs {
+    /// Dataset name (same rule as a model name; one namespace for both)
+    pub name: String,
+    /// Files and folders to store
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// What this version holds and how it was made
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A statistic, e.g. --metric rows=120000 (repeatable)
+    #[arg(long = "metric", value_name = "KEY=VALUE")]
+    pub metrics: Vec<String>,
+    /// A label, e.g. --label source=warehouse (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Who pushes [default: $SHELF_AUTHOR, git's user.name, then the OS user]
+    #[arg(long)]
+    pub author: Option<String>,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
 }
 
 #[derive(Debug, Args)]

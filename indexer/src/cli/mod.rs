@@ -141,19 +141,22 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
         }
         Command::Push(args) => {
             let registry = open(&cli.global)?;
-            let request = PushRequest {
-                model: args.model.parse()?,
-                paths: args.paths,
-                description: args.description.unwrap_or_default(),
-                metrics: parse_metrics(&args.metrics)?,
-                params: parse_map(&args.params, "param", |v| {
-                    Ok(ParamValue::String(v.to_string()))
-                })?,
-                labels: parse_map(&args.labels, "label", |v| Ok(v.to_string()))?,
-                author: args::default_author(args.author),
-                parent: args.parent.as_deref().map(str::parse).transpose()?,
-                branch: args.branch.as_deref().map(str::parse).transpose()?,
-            };
+            let request = push_request(*args)?;
+            let outcome = registry.push(&request, reporter.as_ref()).await?;
+            out.push(&outcome)?;
+        }
+        Command::Dataset(args::DatasetCommand::Push(args)) => {
+            let registry = open(&cli.global)?;
+            let mut request = PushRequest::new(
+                args.name.parse()?,
+                args.paths,
+                args::default_author(args.author),
+            );
+            request.subject = shelf_format::Subject::Dataset;
+            request.description = args.description.unwrap_or_default();
+            request.metrics = parse_metrics(&args.metrics)?;
+            request.labels = parse_map(&args.labels, "label", |v| Ok(v.to_string()))?;
+            (request.code, request.run) = capture_code(&args.capture);
             let outcome = registry.push(&request, reporter.as_ref()).await?;
             out.push(&outcome)?;
         }
@@ -451,6 +454,121 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The request of `shelf push`: flags, files, and what is captured from this machine.
+fn push_request(args: args::PushArgs) -> Result<PushRequest> {
+    let mut request = PushRequest::new(
+        args.model.parse()?,
+        args.paths,
+        args::default_author(args.author),
+    );
+    request.description = args.description.unwrap_or_default();
+    request.labels = parse_map(&args.labels, "label", |v| Ok(v.to_string()))?;
+    request.parent = args.parent.as_deref().map(str::parse).transpose()?;
+    request.branch = args.branch.as_deref().map(str::parse).transpose()?;
+    // Files first, then flags: a key given in both (or in two files) is an error.
+    let mut metrics = Vec::new();
+    for spec in &args.metrics_files {
+        let (found, notes) = shelf::capture::values::metrics_file(spec)?;
+        for note in notes {
+            eprintln!("note: {note}");
+        }
+        metrics.extend(found.into_iter().map(|(k, v)| (k, v, spec.clone())));
+    }
+    metrics.extend(
+        parse_metrics(&args.metrics)?
+            .into_iter()
+            .map(|(k, v)| (k, v, "--metric".to_string())),
+    );
+    request.metrics = merge_unique("metric", metrics)?;
+    let mut params = Vec::new();
+    for file in &args.params_files {
+        let found = shelf::capture::values::params_file(file)?;
+        params.extend(
+            found
+                .into_iter()
+                .map(|(k, v)| (k, v, file.display().to_string())),
+        );
+    }
+    params.extend(
+        parse_map(&args.params, "param", |v| {
+            Ok(ParamValue::String(v.to_string()))
+        })?
+        .into_iter()
+        .map(|(k, v)| (k, v, "--param".to_string())),
+    );
+    request.params = merge_unique("param", params)?;
+    request.datasets = args
+        .datasets
+        .iter()
+        .map(|d| d.parse())
+        .collect::<shelf::Result<_>>()?;
+    if !args.no_env {
+        let (environment, notes) =
+            shelf::capture::environment::capture(&shelf::capture::environment::EnvOptions {
+                python: args.python,
+                lock: None,
+                container_image: args.image,
+            })?;
+        for note in notes {
+            eprintln!("note: {note}");
+        }
+        request.environment = Some(environment);
+    } else if args.image.is_some() || args.env_lock.is_some() {
+        return Err(args::ArgError(
+            "--no-env skips the environment: drop --image and --env-lock, or --no-env".into(),
+        )
+        .into());
+    }
+    if let Some(lock) = &args.env_lock {
+        let (format, packages) = shelf::capture::environment::read_lock(lock)?;
+        let env = request.environment.get_or_insert_with(Default::default);
+        env.packages = packages;
+        env.packages_from = Some(format.to_string());
+        request.env_lock = Some(lock.clone());
+    }
+    let (code, run) = capture_code(&args.capture);
+    request.code = code;
+    let mut run = run.unwrap_or_default();
+    run.url = args.run_url;
+    run.experiment = args.experiment;
+    request.run = (run != shelf_format::Run::default()).then_some(run);
+    Ok(request)
+}
+
+/// The git state (unless `--no-code`) and the command, from the capture flags.
+fn capture_code(
+    args: &args::CaptureArgs,
+) -> (Option<shelf_format::Code>, Option<shelf_format::Run>) {
+    let code = if args.no_code {
+        None
+    } else {
+        let dir = args.code_dir.clone().unwrap_or_else(|| ".".into());
+        shelf::capture::code::capture(&dir)
+    };
+    let run = args.command.as_ref().map(|command| shelf_format::Run {
+        command: Some(command.clone()),
+        ..Default::default()
+    });
+    (code, run)
+}
+
+/// Merge values from several sources; the same key from two sources is an error naming both.
+fn merge_unique<T>(what: &str, items: Vec<(Key, T, String)>) -> Result<BTreeMap<Key, T>> {
+    let mut out = BTreeMap::new();
+    let mut from: BTreeMap<Key, String> = BTreeMap::new();
+    for (key, value, source) in items {
+        if let Some(first) = from.get(&key) {
+            return Err(args::ArgError(format!(
+                "{what} {key:?} is given twice (in {first} and in {source})"
+            ))
+            .into());
+        }
+        from.insert(key.clone(), source);
+        out.insert(key, value);
+    }
+    Ok(out)
 }
 
 /// How far in the future an evaluation's `--at` may be, for clocks that disagree a little.
