@@ -18,6 +18,7 @@ pub mod pull;
 pub mod push;
 pub mod read;
 pub mod registry;
+pub mod reproduce;
 pub mod serve;
 pub mod site;
 pub mod upload;

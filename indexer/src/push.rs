@@ -291,11 +291,20 @@ fn check_request(req: &PushRequest) -> Result<()> {
 impl Registry {
     /// Register the next version of a model.
     pub async fn push(&self, req: &PushRequest, reporter: &dyn Reporter) -> Result<PushOutcome> {
-        let (req, redacted) = redact_request(req);
+        let (req, mut redacted) = redact_request(req);
         let req = &req;
         check_request(req)?;
         let inputs = collect_inputs(&req.paths)?;
         if let Some(lock) = &req.env_lock {
+            let small =
+                std::fs::metadata(lock).is_ok_and(|m| m.len() <= crate::upload::PART_SIZE as u64);
+            if lock.is_file() && !small {
+                return Err(Error::Usage(format!(
+                    "--env-lock {}: a lock file is at most {} bytes",
+                    lock.display(),
+                    crate::upload::PART_SIZE
+                )));
+            }
             if !lock.is_file() {
                 return Err(Error::Usage(format!(
                     "--env-lock {}: no such file",
@@ -387,7 +396,13 @@ impl Registry {
                 .and_then(|n| n.to_str())
                 .unwrap_or("lock")
                 .to_string();
-            let up = self.upload_file(lock, &name, false, reporter).await?;
+            // A lock file can carry an index URL with a password: it is stored redacted.
+            let text = std::fs::read_to_string(lock).map_err(|e| Error::io("read", lock, e))?;
+            let mut stored = text.clone();
+            redact_in_place(&mut stored, "environment.lock_file", &mut redacted);
+            let up = self
+                .upload_bytes(stored.into_bytes(), &name, reporter)
+                .await?;
             bytes_uploaded += up.bytes_uploaded;
             environment
                 .get_or_insert_with(Environment::default)

@@ -87,6 +87,39 @@ pub async fn hash_file(
 }
 
 impl Registry {
+    /// Upload bytes held in memory (at most a part, 8 MiB) to their blob, unless it exists.
+    pub async fn upload_bytes(
+        &self,
+        bytes: Vec<u8>,
+        label: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<Uploaded> {
+        let digest = Digest::of(&bytes);
+        let size = bytes.len() as u64;
+        let key = keys::blob_key(&digest);
+        if self.blob_present(&key, size).await? {
+            return Ok(Uploaded {
+                size,
+                digest,
+                bytes_uploaded: 0,
+            });
+        }
+        let progress = reporter.transfer(label, size);
+        let sent = if self.put_if_absent(&key, bytes).await? {
+            size
+        } else {
+            0
+        };
+        progress.inc(size);
+        progress.finish();
+        self.check_blob(&key, size).await?;
+        Ok(Uploaded {
+            size,
+            digest,
+            bytes_uploaded: sent,
+        })
+    }
+
     /// Upload `source` to its blob, unless the blob exists. With `likely_unchanged`, the
     /// file is hashed first so that an unchanged file costs a hash and a HEAD request.
     pub async fn upload_file(
@@ -99,29 +132,7 @@ impl Registry {
         let size = std::fs::metadata(source).map_err(read_error(source))?.len();
         if size <= PART_SIZE as u64 {
             let bytes = std::fs::read(source).map_err(read_error(source))?;
-            let digest = Digest::of(&bytes);
-            let size = bytes.len() as u64;
-            let key = keys::blob_key(&digest);
-            let mut sent = 0;
-            if self.blob_present(&key, size).await? {
-                return Ok(Uploaded {
-                    size,
-                    digest,
-                    bytes_uploaded: 0,
-                });
-            }
-            let progress = reporter.transfer(label, size);
-            if self.put_if_absent(&key, bytes).await? {
-                sent = size;
-            }
-            progress.inc(size);
-            progress.finish();
-            self.check_blob(&key, size).await?;
-            return Ok(Uploaded {
-                size,
-                digest,
-                bytes_uploaded: sent,
-            });
+            return self.upload_bytes(bytes, label, reporter).await;
         }
         if likely_unchanged {
             let (size, digest) = hash_file(source, reporter, label).await?;

@@ -158,6 +158,16 @@ impl Registry {
                                     format!("{model}@{} {}", manifest.version, a.path),
                                 ));
                             }
+                            let lock = manifest
+                                .environment
+                                .as_ref()
+                                .and_then(|e| e.lock_file.as_ref());
+                            if let Some(lock) = lock {
+                                referenced.entry(lock.digest).or_insert((
+                                    lock.size,
+                                    format!("{model}@{} lock file {}", manifest.version, lock.name),
+                                ));
+                            }
                         }
                         index.apply(&entry, &bytes)
                     }

@@ -66,6 +66,9 @@ pub enum Command {
     Show(ShowArgs),
     /// Download a version's artifacts, verifying every size and sha256
     Pull(PullArgs),
+    /// Write what is needed to reproduce a version: commit to check out, datasets with
+    /// hashes, params, environment lock, training command
+    Reproduce(ReproduceArgs),
     /// Check every log chain and every blob; exit 1 when anything is wrong
     Verify,
     /// Rebuild every derived file (indexes, catalog, materialised manifests) from the logs
@@ -392,6 +395,15 @@ pub struct ShowArgs {
     /// time (RFC 3339, e.g. 2026-10-01T12:00:00Z)
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    #[arg(value_name = "REF")]
+    pub reference: String,
+    /// Folder to write into [default: reproduce-MODEL-VERSION]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -201,6 +201,24 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             let outcome = registry.pull(&reference, &dir, reporter.as_ref()).await?;
             out.pull(&outcome)?;
         }
+        Command::Reproduce(args) => {
+            let registry = open(&cli.global)?;
+            let reference: Reference = args.reference.parse()?;
+            let dir = match args.output {
+                Some(dir) => dir,
+                None => {
+                    let (_, summary) = registry.resolve(&reference).await?;
+                    format!(
+                        "reproduce-{}-{}",
+                        reference.model.as_str().replace('/', "-"),
+                        summary.version
+                    )
+                    .into()
+                }
+            };
+            let outcome = registry.reproduce(&reference, &dir).await?;
+            out.reproduce(&outcome)?;
+        }
         Command::Verify => {
             let registry = open(&cli.global)?;
             let report = registry.verify(reporter.as_ref()).await?;

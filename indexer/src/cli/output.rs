@@ -148,6 +148,15 @@ impl Out {
     }
 
     pub fn push(&self, o: &PushOutcome) -> anyhow::Result<()> {
+        for note in &o.notes {
+            eprintln!("note: {note}");
+        }
+        if !o.redacted.is_empty() {
+            eprintln!(
+                "note: redacted what looked like credentials in {}",
+                o.redacted.join(", ")
+            );
+        }
         for w in &o.warnings {
             eprintln!(
                 "warning: {w} (the version is committed; `shelf reindex` repairs derived files)"
@@ -409,6 +418,25 @@ impl Out {
             short_id(&o.content_id),
             o.files.len(),
             if o.files.len() == 1 { "" } else { "s" }
+        );
+        Ok(())
+    }
+
+    pub fn reproduce(&self, o: &shelf::reproduce::ReproduceOutcome) -> anyhow::Result<()> {
+        if self.json {
+            return self.doc(o);
+        }
+        for gap in &o.gaps {
+            eprintln!("missing: {gap}");
+        }
+        for f in &o.files {
+            self.line(o.directory.join(f).display().to_string())?;
+        }
+        eprintln!(
+            "{}@{}: reproduction kit written; start with {}",
+            o.model,
+            o.version,
+            o.directory.join("REPRODUCE.md").display()
         );
         Ok(())
     }
