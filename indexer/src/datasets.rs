@@ -284,14 +284,18 @@ mod tests {
         );
         assert_eq!(digest, Digest::of(listing.as_bytes()));
         // The recipe docs/format.md §5.10 gives auditors recomputes it with coreutils.
-        let recipe = "(find . -type f | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum) | sha256sum";
+        let recipe =
+            "(find . -type f | sed 's|^./||' | LC_ALL=C sort | xargs sha256sum) | sha256sum";
         let out = std::process::Command::new("sh")
             .args(["-c", recipe])
             .current_dir(dir.path())
             .output()
             .unwrap();
         let printed = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(printed.split_whitespace().next(), Some(digest.hex().as_str()));
+        assert_eq!(
+            printed.split_whitespace().next(),
+            Some(digest.hex().as_str())
+        );
         let file = dir.path().join("b.csv");
         let (size, digest) = hash_external(file.to_str().unwrap()).await.unwrap();
         assert_eq!((size, digest), (2, Digest::of(b"b\n")));
