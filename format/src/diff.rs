@@ -106,6 +106,70 @@ pub struct Comparison {
     pub params: Vec<ValueRow>,
     pub labels: Vec<ValueRow>,
     pub artifacts: Vec<ArtifactRow>,
+    /// Lineage, code, run, environment and datasets, one row per fact
+    /// (`code.commit`, `dataset.train`, `environment.python`…).
+    pub provenance: Vec<ValueRow>,
+    /// Installed packages, name → version, across the versions.
+    pub packages: Vec<ValueRow>,
+}
+
+/// The provenance facts of a manifest as (row, value) pairs, for comparison.
+pub fn provenance_facts(m: &VersionManifest) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut put = |key: &str, value: Option<String>| {
+        if let Some(value) = value {
+            out.push((key.to_string(), value));
+        }
+    };
+    put("lineage.parent", m.parent.as_ref().map(|p| p.to_string()));
+    put("lineage.branch", m.branch.as_ref().map(|b| b.to_string()));
+    if let Some(code) = &m.code {
+        put("code.repository", code.repository.clone());
+        put("code.commit", code.commit.clone());
+        put("code.branch", code.branch.clone());
+        put(
+            "code.uncommitted changes",
+            Some(match code.diff_sha256 {
+                Some(d) if code.dirty => format!("yes ({})", &d.hex()[..12]),
+                _ if code.dirty => "yes".to_string(),
+                _ => "no".to_string(),
+            }),
+        );
+    }
+    if let Some(run) = &m.run {
+        put("run.command", run.command.clone());
+        put("run.experiment", run.experiment.clone());
+        put("run.url", run.url.clone());
+    }
+    if let Some(env) = &m.environment {
+        put("environment.python", env.python.clone());
+        put("environment.os", env.os.clone());
+        put("environment.cpu", env.cpu.clone());
+        if !env.gpus.is_empty() {
+            let gpus: Vec<&str> = env.gpus.iter().map(|g| g.name.as_str()).collect();
+            put("environment.gpus", Some(gpus.join(", ")));
+        }
+        put("environment.cuda", env.cuda.clone());
+        put("environment.container_image", env.container_image.clone());
+        put(
+            "environment.lock_file",
+            env.lock_file
+                .as_ref()
+                .map(|l| format!("{} ({})", l.name, &l.digest.hex()[..12])),
+        );
+    }
+    for d in &m.datasets {
+        let value = match (&d.registered, &d.uri) {
+            (Some(r), _) => format!("{}@{}", r.name, r.version),
+            (None, Some(uri)) => match d.digest {
+                Some(digest) => format!("{uri} ({})", &digest.hex()[..12]),
+                None => format!("{uri} (unverified)"),
+            },
+            (None, None) => continue,
+        };
+        out.push((format!("dataset.{}", d.role), value));
+    }
+    out
 }
 
 fn value_rows<'a>(
@@ -228,12 +292,22 @@ pub fn compare(manifests: &[VersionManifest]) -> Comparison {
         })
         .collect();
 
+    let provenance = value_rows(manifests, provenance_facts);
+    let packages = value_rows(manifests, |m| {
+        m.environment
+            .iter()
+            .flat_map(|e| e.packages.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect()
+    });
+
     Comparison {
         columns,
         metrics,
         params,
         labels,
         artifacts,
+        provenance,
+        packages,
     }
 }
 
@@ -283,6 +357,78 @@ mod tests {
             run: None,
             datasets: Vec::new(),
         }
+    }
+
+    #[test]
+    fn provenance_and_packages_are_compared() {
+        use crate::provenance::{Code, DatasetLink, Environment, RegisteredDataset};
+        let mut a = manifest(1, &[], &[], &[]);
+        let mut b = manifest(2, &[], &[], &[]);
+        let env = |numpy: &str, extra: bool| {
+            let mut packages = std::collections::BTreeMap::new();
+            packages.insert("numpy".to_string(), numpy.to_string());
+            packages.insert("scikit-learn".to_string(), "1.5.1".to_string());
+            if extra {
+                packages.insert("xgboost".to_string(), "2.0.3".to_string());
+            }
+            Some(Environment {
+                python: Some("3.11.7".into()),
+                packages,
+                ..Default::default()
+            })
+        };
+        a.environment = env("1.26.4", false);
+        b.environment = env("2.1.0", true);
+        a.code = Some(Code {
+            commit: Some("a".repeat(40)),
+            ..Default::default()
+        });
+        b.code = Some(Code {
+            commit: Some("b".repeat(40)),
+            dirty: true,
+            diff_sha256: Some(Digest::of(b"diff")),
+            ..Default::default()
+        });
+        let link = |version| DatasetLink {
+            role: "train".into(),
+            registered: Some(RegisteredDataset {
+                name: ModelName::new("tx").unwrap(),
+                version,
+                content_id: Digest::of(&[version as u8]),
+            }),
+            uri: None,
+            digest: None,
+            size: None,
+            verified: true,
+        };
+        a.datasets = vec![link(1)];
+        b.datasets = vec![link(2)];
+        let c = compare(&[a, b]);
+        let row = |rows: &[ValueRow], key: &str| {
+            rows.iter()
+                .find(|r| r.key == key)
+                .unwrap_or_else(|| panic!("{key}"))
+                .clone()
+        };
+        assert!(row(&c.provenance, "code.commit").changed);
+        assert_eq!(
+            row(&c.provenance, "code.uncommitted changes").values,
+            vec![
+                Some("no".into()),
+                Some(format!("yes ({})", &Digest::of(b"diff").hex()[..12]))
+            ]
+        );
+        assert_eq!(
+            row(&c.provenance, "dataset.train").values,
+            vec![Some("tx@1".into()), Some("tx@2".into())]
+        );
+        assert!(!row(&c.provenance, "environment.python").changed);
+        assert!(row(&c.packages, "numpy").changed);
+        assert!(!row(&c.packages, "scikit-learn").changed);
+        assert_eq!(
+            row(&c.packages, "xgboost").values,
+            vec![None, Some("2.0.3".into())]
+        );
     }
 
     #[test]
