@@ -8,10 +8,17 @@
 
 mod support;
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use serde_json::json;
-use shelf_format::{Digest, keys};
+use shelf_format::{
+    AliasName, Digest, Event, Key, LogEntry, ModelName, Status, TargetName, Timestamp, encode, keys,
+};
 use support::browser::{Browser, allow_anonymous_get, preflight, with_browser};
-use support::{Backend, Served, assert_code, bytes, http, json, run, s3_endpoint, write_file};
+use support::{
+    Backend, Served, assert_code, block_on, bytes, http, json, run, s3_endpoint, write_file,
+};
 
 const FRAUD: &str = "fraud-detector";
 const DEMAND: &str = "demand-forecaster";
@@ -153,6 +160,243 @@ fn sample_registry(backend: &Backend) {
     );
 }
 
+const FRAUD_LITE: &str = "fraud-lite";
+/// The reason of the refused deployment written by hand at the end of fraud-detector's log.
+const REFUSED_REASON: &str = "Hand-written: more traffic than there is.";
+
+/// Record one lifecycle event of `model` with the library (as the CLI would), then wait
+/// a little so that the next entry's millisecond timestamp differs.
+fn record(backend: &Backend, model: &str, actor: &str, reason: &str, event: Event) {
+    let registry = backend.registry();
+    let model = ModelName::new(model).unwrap();
+    block_on(
+        registry.append_event(&model, actor, Some(reason.to_string()), move |_| {
+            Ok(event.clone())
+        }),
+    )
+    .unwrap_or_else(|e| panic!("recording an event of {model}: {e}"));
+    std::thread::sleep(Duration::from_millis(20));
+}
+
+fn alias(name: &str) -> AliasName {
+    AliasName::new(name).unwrap()
+}
+
+fn target(name: &str) -> TargetName {
+    TargetName::new(name).unwrap()
+}
+
+fn metrics(pairs: &[(&str, f64)]) -> BTreeMap<Key, f64> {
+    pairs
+        .iter()
+        .map(|(k, v)| (Key::new(*k).unwrap(), *v))
+        .collect()
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// The sample registry, then a release history of fraud-detector, in this order (entries
+/// 4 to 19 of its log; entries 1 to 3 register v1 to v3):
+///
+/// | seq | actor       | event                                             |
+/// |-----|-------------|---------------------------------------------------|
+/// | 4   | alice       | status v2 validated                               |
+/// | 5   | release-bot | alias production → v2                             |
+/// | 6   | release-bot | deployment v2 to eu-prod at 100%                  |
+/// | 7   | alice       | status v3 validated                               |
+/// | 8   | alice       | tag v3 approved-by=risk-committee                 |
+/// | 9   | release-bot | alias staging → v3                                |
+/// | 10  | monitor     | evaluation v3 (auc, f1) measured 2026-12-01       |
+/// | 11  | monitor     | evaluation v3 (auc) measured 2026-12-15           |
+/// | 12  | monitor     | evaluation v3 (auc, f1) measured 2027-01-01       |
+/// | 13  | release-bot | alias production → v3                             |
+/// | 14  | release-bot | deployment v2 to eu-prod at 90%                   |
+/// | 15  | release-bot | deployment v3 to eu-prod at 10%                   |
+/// | 16  | release-bot | deployment v3 to us-prod at 100%                  |
+/// | 17  | carol       | registers v4 (branch exp/deep, parent v3)         |
+/// | 18  | carol       | status v4 experimental                            |
+/// | 19  | mallory     | deployment v4 to eu-prod at 50%: refused (written by hand, past the index) |
+///
+/// and fraud-lite@1, whose parent is fraud-detector@2 (another model).
+fn lifecycle_registry(backend: &Backend) {
+    sample_registry(backend);
+    let e = |actor: &str, reason: &str, event: Event| record(backend, FRAUD, actor, reason, event);
+    e(
+        "alice",
+        "Passed the fairness review.",
+        Event::Status {
+            version: 2,
+            status: Status::Validated,
+        },
+    );
+    e(
+        "release-bot",
+        "Approved in RISK-1234.",
+        Event::AliasSet {
+            alias: alias("production"),
+            version: 2,
+            rollback: false,
+        },
+    );
+    e(
+        "release-bot",
+        "Full rollout in the EU.",
+        Event::Deployment {
+            version: 2,
+            target: target("eu-prod"),
+            traffic: 100.0,
+        },
+    );
+    e(
+        "alice",
+        "Offline AUC +2 pt.",
+        Event::Status {
+            version: 3,
+            status: Status::Validated,
+        },
+    );
+    e(
+        "alice",
+        "Risk committee of 28 November.",
+        Event::Tag {
+            version: 3,
+            key: Key::new("approved-by").unwrap(),
+            value: "risk-committee".into(),
+        },
+    );
+    e(
+        "release-bot",
+        "Shadow traffic first.",
+        Event::AliasSet {
+            alias: alias("staging"),
+            version: 3,
+            rollback: false,
+        },
+    );
+    for (measured, dataset, values) in [
+        (
+            "2026-12-01T00:00:00Z",
+            "transactions-2026-11",
+            &[("auc", 0.925), ("f1", 0.83)][..],
+        ),
+        (
+            "2026-12-15T00:00:00Z",
+            "transactions-2026-12a",
+            &[("auc", 0.91)][..],
+        ),
+        (
+            "2027-01-01T00:00:00Z",
+            "transactions-2026-12b",
+            &[("auc", 0.89), ("f1", 0.8)][..],
+        ),
+    ] {
+        e(
+            "monitor",
+            "Weekly drift check.",
+            Event::Evaluation {
+                version: 3,
+                metrics: metrics(values),
+                dataset: Some(dataset.into()),
+                measured_at: at(measured),
+            },
+        );
+    }
+    e(
+        "release-bot",
+        "Canary in staging looked good.",
+        Event::AliasSet {
+            alias: alias("production"),
+            version: 3,
+            rollback: false,
+        },
+    );
+    for (version, target_name, traffic, reason) in [
+        (2, "eu-prod", 90.0, "Make room for the canary."),
+        (3, "eu-prod", 10.0, "Canary."),
+        (3, "us-prod", 100.0, "US launch."),
+    ] {
+        e(
+            "release-bot",
+            reason,
+            Event::Deployment {
+                version,
+                target: target(target_name),
+                traffic,
+            },
+        );
+    }
+    push(
+        backend,
+        FRAUD,
+        &[
+            ("model.bin", &bytes(4, 2400)),
+            ("config.json", FRAUD_CONFIG_V3),
+        ],
+        &[
+            "--metric=f1=0.84",
+            "--metric=auc=0.935",
+            "--label=team=risk",
+            "--author=carol",
+            "--branch=exp/deep",
+            "--parent=fraud-detector@3",
+            "--description=Deeper trees on the exp/deep branch.",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    e(
+        "carol",
+        "Try it on shadow traffic.",
+        Event::Status {
+            version: 4,
+            status: Status::Experimental,
+        },
+    );
+
+    // A deployment no writer would accept (v2 and v3 already take all of eu-prod),
+    // appended by hand after the derived index: replay shows it, refused, and ignores it.
+    let registry = backend.registry();
+    let model = ModelName::new(FRAUD).unwrap();
+    let index = block_on(registry.model(&model)).unwrap().index;
+    let head = index.head.unwrap();
+    let entry = LogEntry::new(
+        model.clone(),
+        head.seq + 1,
+        Some(head.digest),
+        Timestamp::from_millis(index.updated_at.unwrap().millis() + 20).unwrap(),
+        "mallory".into(),
+        Some(REFUSED_REASON.into()),
+        index.versions.len() as u64,
+        Event::Deployment {
+            version: 4,
+            target: target("eu-prod"),
+            traffic: 50.0,
+        },
+    );
+    let Backend::Local(dir) = backend else {
+        unreachable!("the lifecycle registry is a local folder")
+    };
+    write_file(
+        &dir.path()
+            .join("registry")
+            .join(keys::log_key(&model, head.seq + 1)),
+        &encode(&entry).unwrap(),
+    );
+
+    push(
+        backend,
+        FRAUD_LITE,
+        &[("model.bin", &bytes(40, 900))],
+        &[
+            "--metric=f1=0.79",
+            "--author=dana",
+            "--parent=fraud-detector@2",
+            "--description=Distilled from fraud-detector v2.",
+        ],
+    );
+}
+
 /// A registry in a local folder, served by `shelf serve`.
 struct Site {
     // Declared first, so the server stops before its folder is removed.
@@ -206,9 +450,14 @@ fn catalog_lists_models_and_searches_as_you_type() {
         expect_rows(&b, &[DEMAND, FRAUD, VISION]).await;
         assert_eq!(b.texts("#match-count").await, ["3 of 3 models"]);
         assert_eq!(
-            b.texts(&format!("{ROWS} td.latest")).await,
+            b.texts(&format!("{ROWS} td.latest a")).await,
             ["v2", "v3", "v1"]
         );
+        assert_eq!(
+            b.texts(&format!("{ROWS} td.latest .badge.status")).await,
+            ["draft", "draft", "draft"]
+        );
+        assert_eq!(b.count(&format!("{ROWS} .badge.alias")).await, 0);
         assert_eq!(
             b.texts(&format!("{ROWS} .author")).await,
             ["wei.chen", "bob", "sam"]
@@ -671,6 +920,30 @@ fn hostile_text_is_shown_literally_and_never_run() {
                 ],
             );
         }
+        // The lifecycle views show actors, reasons, tags and datasets.
+        record(
+            backend,
+            "xss-probe",
+            HOSTILE_LABEL,
+            HOSTILE,
+            Event::Tag {
+                version: 2,
+                key: Key::new("reviewer").unwrap(),
+                value: HOSTILE_PARAM.into(),
+            },
+        );
+        record(
+            backend,
+            "xss-probe",
+            HOSTILE_LABEL,
+            HOSTILE,
+            Event::Evaluation {
+                version: 2,
+                metrics: metrics(&[("f1", 0.45)]),
+                dataset: Some(HOSTILE.into()),
+                measured_at: at("2026-12-01T00:00:00Z"),
+            },
+        );
     });
     with_browser("hostile", |b| async move {
         // Nothing the pages show becomes markup: no <img>, <b> or extra <script> anywhere.
@@ -707,6 +980,16 @@ fn hostile_text_is_shown_literally_and_never_run() {
             b.texts(&format!("{VERSION_ROWS} td.description")).await,
             [HOSTILE, HOSTILE]
         );
+        b.eventually_texts("#timeline li.event .reason", &[HOSTILE, HOSTILE])
+            .await;
+        assert_eq!(
+            b.texts("#timeline li.event .actor").await[..2],
+            [HOSTILE_LABEL, HOSTILE_LABEL]
+        );
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.tags .tag")).await,
+            [format!("reviewer={HOSTILE_PARAM}")]
+        );
         no_markup("model").await;
 
         b.open_fresh(&site.page("#/m/xss-probe/v/2")).await;
@@ -726,6 +1009,12 @@ fn hostile_text_is_shown_literally_and_never_run() {
             .await;
         assert_eq!(param.text().await.unwrap(), HOSTILE_PARAM);
         assert_eq!(b.count("#params *:not(table, tbody, tr, th, td)").await, 0);
+        assert_eq!(
+            b.texts("#tags tr[data-key=\"reviewer\"] .value").await,
+            [HOSTILE_PARAM]
+        );
+        assert_eq!(b.texts("#evaluations td.dataset").await, [HOSTILE]);
+        assert_eq!(b.count("svg.eval-chart circle.point").await, 1);
         no_markup("version").await;
         b.screenshot("version").await;
 
@@ -858,7 +1147,7 @@ fn the_page_works_straight_from_the_bucket() {
         b.goto(&page).await;
         expect_rows(&b, &[DEMAND, FRAUD, VISION]).await;
         assert_eq!(
-            b.texts(&format!("{ROWS} td.latest")).await,
+            b.texts(&format!("{ROWS} td.latest a")).await,
             ["v2", "v3", "v1"]
         );
         b.screenshot("catalog").await;
@@ -892,8 +1181,566 @@ fn the_page_works_straight_from_the_bucket() {
 }
 
 #[test]
+fn lifecycle_shows_badges_history_and_deployments() {
+    let site = Site::start(lifecycle_registry);
+    with_browser("lifecycle", |b| async move {
+        // Catalog: the model's aliases (linking to model@alias) and its latest's status.
+        b.goto(&site.served.url).await;
+        expect_rows(&b, &[DEMAND, FRAUD, FRAUD_LITE, VISION]).await;
+        let fraud_row = format!("{ROWS}[data-model=\"{FRAUD}\"]");
+        assert_eq!(
+            b.texts(&format!("{fraud_row} .badge.alias")).await,
+            ["production → v3", "staging → v3"]
+        );
+        assert_eq!(
+            b.attrs(&format!("{fraud_row} .badge.alias"), "href").await,
+            [
+                "#/m/fraud-detector@production",
+                "#/m/fraud-detector@staging"
+            ]
+        );
+        assert_eq!(
+            b.attrs(&format!("{ROWS} td.latest .badge.status"), "class")
+                .await,
+            [
+                "badge status status-draft",
+                "badge status status-experimental",
+                "badge status status-draft",
+                "badge status status-draft"
+            ]
+        );
+        assert_eq!(
+            b.texts(&format!("{fraud_row} td.latest")).await,
+            ["v4 experimental"]
+        );
+        b.screenshot("catalog").await;
+
+        // Model page: caught up past the index (the refused entry 19), newest first.
+        b.goto(&site.page("#/m/fraud-detector")).await;
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["4", "3", "2", "1"])
+            .await;
+        b.eventually("timeline entries", 19, async || {
+            b.count("#timeline li.event").await
+        })
+        .await;
+        let seqs: Vec<String> = (1..=19).rev().map(|n| n.to_string()).collect();
+        assert_eq!(b.attrs("#timeline li.event", "data-seq").await, seqs);
+        // Badges in the versions table: aliases by the version, statuses in their column.
+        let row = |v: u64| format!("{VERSION_ROWS}[data-version=\"{v}\"]");
+        assert_eq!(
+            b.texts(&format!("{} td.version .badge.alias", row(3)))
+                .await,
+            ["production", "staging"]
+        );
+        assert_eq!(
+            b.count(&format!("{VERSION_ROWS} td.version .badge.alias"))
+                .await,
+            2
+        );
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.status")).await,
+            ["experimental", "validated", "validated", "draft"]
+        );
+        assert_eq!(
+            b.attrs(&format!("{VERSION_ROWS} td.status .badge"), "class")
+                .await,
+            [
+                "badge status status-experimental",
+                "badge status status-validated",
+                "badge status status-validated",
+                "badge status status-draft"
+            ]
+        );
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.branch")).await,
+            ["exp/deep", "", "", ""]
+        );
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.parent")).await,
+            ["v3", "", "", ""]
+        );
+        assert_eq!(
+            b.attrs(&format!("{VERSION_ROWS} td.parent a"), "href")
+                .await,
+            ["#/m/fraud-detector/v/3"]
+        );
+        assert_eq!(
+            b.texts(&format!("{} td.tags .tag", row(3))).await,
+            ["approved-by=risk-committee"]
+        );
+        // The aliases, with where they point.
+        assert_eq!(
+            b.texts("#aliases li[data-alias] a.alias-version").await,
+            ["v3", "v3"]
+        );
+        assert_eq!(
+            b.attrs("#aliases a.alias-permalink", "href").await,
+            [
+                "#/m/fraud-detector@production",
+                "#/m/fraud-detector@staging"
+            ]
+        );
+
+        // Deployments: targets with their versions' shares, largest first, linked.
+        assert_eq!(
+            b.attrs("#deployments tr.target-row", "data-target").await,
+            ["eu-prod", "us-prod"]
+        );
+        assert_eq!(
+            b.texts("#deployments tr.target-row td.shares").await,
+            ["v2 90%, v3 10%", "v3 100%"]
+        );
+        assert_eq!(
+            b.texts("#deployments tr.target-row td.total").await,
+            ["100%", "100%"]
+        );
+        assert_eq!(
+            b.attrs("#deployments tr[data-target=\"eu-prod\"] .share a", "href")
+                .await,
+            ["#/m/fraud-detector/v/2", "#/m/fraud-detector/v/3"]
+        );
+
+        // The timeline: who, when, what, why; the refused event is marked and says why.
+        let newest = "#timeline li.event:first-child";
+        assert_eq!(b.attrs(newest, "class").await, ["event refused"]);
+        assert_eq!(b.texts(&format!("{newest} .actor")).await, ["mallory"]);
+        assert_eq!(
+            b.texts(&format!("{newest} .reason")).await,
+            [REFUSED_REASON]
+        );
+        assert_eq!(b.count(&format!("{newest} .badge.refused")).await, 1);
+        let problem = b.texts(&format!("{newest} .problem")).await;
+        assert!(
+            problem.len() == 1 && problem[0].contains("cannot deploy fraud-detector@4 to eu-prod"),
+            "{problem:?}"
+        );
+        assert_eq!(b.count("#timeline li.event.refused").await, 1);
+        let moves = "#timeline li.event[data-type=\"alias-set\"]";
+        assert_eq!(
+            b.texts(&format!("{moves} .actor")).await,
+            ["release-bot", "release-bot", "release-bot"]
+        );
+        assert_eq!(
+            b.texts(&format!("{moves} .reason")).await,
+            [
+                "Canary in staging looked good.",
+                "Shadow traffic first.",
+                "Approved in RISK-1234."
+            ]
+        );
+        let summaries = b.texts(&format!("{moves} .summary")).await;
+        assert!(
+            summaries[0].contains("production") && summaries[0].contains("v3"),
+            "{summaries:?}"
+        );
+        let times = b.texts("#timeline li.event .event-time").await;
+        assert!(times.iter().all(|t| t.ends_with(" UTC")), "{times:?}");
+        assert_eq!(
+            b.texts("#timeline li.event[data-seq=\"1\"] .actor").await,
+            ["alice"]
+        );
+        b.screenshot("model").await;
+
+        // Branch filter.
+        let branch = b.wait_for("#branch-filter").await;
+        branch.select_by_value("exp/deep").await.unwrap();
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["4"])
+            .await;
+        branch.select_by_value("-").await.unwrap();
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["3", "2", "1"])
+            .await;
+        branch.select_by_value("*").await.unwrap();
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["4", "3", "2", "1"])
+            .await;
+
+        // Compare columns carry the badges too.
+        b.open_fresh(&site.page("#/compare/fraud-detector/2,3"))
+            .await;
+        b.wait_for("#compare-metrics tr[data-key=\"f1\"]").await;
+        assert_eq!(
+            b.texts("#compare-metrics th[data-version=\"3\"] .badge.alias")
+                .await,
+            ["production", "staging"]
+        );
+        assert_eq!(
+            b.texts("#compare-metrics th[data-version] .badge.status")
+                .await,
+            ["validated", "validated"]
+        );
+        assert_eq!(
+            b.count("#compare-metrics th[data-version=\"2\"] .badge.alias")
+                .await,
+            0
+        );
+
+        // model@alias permalinks, in both spellings, and an alias that isn't set.
+        for hash in [
+            "#/m/fraud-detector@production",
+            "#/m/fraud-detector/v/production",
+        ] {
+            b.open_fresh(&site.page(hash)).await;
+            b.eventually_texts("#metrics tr[data-key=\"f1\"] .value", &["0.834"])
+                .await;
+            assert_eq!(
+                b.texts(".version-title").await,
+                ["fraud-detector@production"]
+            );
+            let resolved = b.texts("#resolved").await;
+            assert!(
+                resolved.len() == 1
+                    && resolved[0].starts_with("production → v3")
+                    && resolved[0].contains("release-bot"),
+                "{hash}: {resolved:?}"
+            );
+            assert_eq!(
+                b.texts("code#pull-command").await,
+                ["shelf pull fraud-detector@3 -o fraud-detector-v3"]
+            );
+        }
+        b.screenshot("alias-permalink").await;
+        b.open_fresh(&site.page("#/m/fraud-detector@latest")).await;
+        b.eventually_texts("#resolved a", &["v4"]).await;
+        b.open_fresh(&site.page("#/m/fraud-detector@canary")).await;
+        let card = b.wait_for(".error-card:not(.warning)").await;
+        let text = card.text().await.unwrap();
+        assert!(
+            text.contains("fraud-detector has no alias canary (its aliases: production, staging)"),
+            "{text}"
+        );
+    });
+}
+
+#[test]
+fn version_page_charts_evaluations_and_shows_lineage() {
+    let site = Site::start(lifecycle_registry);
+    with_browser("lifecycle-version", |b| async move {
+        b.goto(&site.page("#/m/fraud-detector/v/3")).await;
+        b.wait_for("#evaluations tr.evaluation").await;
+        // The header's badges.
+        assert_eq!(
+            b.attrs(".version-badges .badge.status", "class").await,
+            ["badge status status-validated"]
+        );
+        assert_eq!(
+            b.texts(".version-badges .badge.alias").await,
+            ["production", "staging"]
+        );
+        assert_eq!(
+            b.texts("#deployed .deployment").await,
+            ["eu-prod 10%", "us-prod 100%"]
+        );
+        assert_eq!(
+            b.texts("#tags tr[data-key=\"approved-by\"] .value").await,
+            ["risk-committee"]
+        );
+
+        // One chart per evaluated metric, over time, with the training-time value as a
+        // reference line.
+        assert_eq!(
+            b.attrs("svg.eval-chart", "data-metric").await,
+            ["auc", "f1"]
+        );
+        let auc = "svg.eval-chart[data-metric=\"auc\"]";
+        assert_eq!(b.count(&format!("{auc} circle.point")).await, 3);
+        assert_eq!(
+            b.attrs(&format!("{auc} circle.point"), "data-value").await,
+            ["0.925", "0.91", "0.89"]
+        );
+        assert_eq!(
+            b.attrs(&format!("{auc} line.reference"), "data-value")
+                .await,
+            ["0.93"]
+        );
+        // The reference (0.93, above every evaluation) is drawn above the points, and the
+        // points go down as the metric drifts down.
+        let ys = b
+            .eval_with(
+                "const s = document.querySelector(arguments[0]);
+                 return { line: +s.querySelector('line.reference').getAttribute('y1'),
+                          points: Array.from(s.querySelectorAll('circle.point'), c => +c.getAttribute('cy')),
+                          xs: Array.from(s.querySelectorAll('circle.point'), c => +c.getAttribute('cx')) }",
+                vec![json!(auc)],
+            )
+            .await;
+        let line = ys["line"].as_f64().unwrap();
+        let points: Vec<f64> = ys["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let xs: Vec<f64> = ys["xs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(points.iter().all(|y| *y > line), "{ys}");
+        assert!(points[0] < points[1] && points[1] < points[2], "{ys}");
+        // x by measured time: Dec 1 → Dec 15 is 14 days, Dec 15 → Jan 1 is 17.
+        let ratio = (xs[1] - xs[0]) / (xs[2] - xs[1]);
+        assert!((ratio - 14.0 / 17.0).abs() < 0.01, "{ys}");
+        // (SVG text has no innerText.)
+        assert_eq!(
+            b.eval(
+                "return Array.from(document.querySelectorAll('svg.eval-chart .reference-label'), t => t.textContent)"
+            )
+            .await,
+            json!(["at training: 0.93", "at training: 0.834"])
+        );
+        assert_eq!(
+            b.attrs(
+                "svg.eval-chart[data-metric=\"f1\"] circle.point",
+                "data-value"
+            )
+            .await,
+            ["0.83", "0.8"]
+        );
+        assert_eq!(
+            b.attrs(
+                "svg.eval-chart[data-metric=\"f1\"] line.reference",
+                "data-value"
+            )
+            .await,
+            ["0.834"]
+        );
+        // The table, newest measurement first.
+        assert_eq!(
+            b.texts("#evaluations tr.evaluation td.dataset").await,
+            [
+                "transactions-2026-12b",
+                "transactions-2026-12a",
+                "transactions-2026-11"
+            ]
+        );
+        assert_eq!(
+            b.texts("#evaluations tr.evaluation td.measured").await,
+            [
+                "2027-01-01 00:00 UTC",
+                "2026-12-15 00:00 UTC",
+                "2026-12-01 00:00 UTC"
+            ]
+        );
+        assert_eq!(
+            b.texts("#evaluations tr.evaluation td.actor").await,
+            ["monitor", "monitor", "monitor"]
+        );
+        assert_eq!(
+            b.texts("#evaluations tr.evaluation td.metrics").await,
+            ["auc=0.89 f1=0.8", "auc=0.91", "auc=0.925 f1=0.83"]
+        );
+        // Lineage: v3 has no parent and one child, v4 in this model.
+        assert_eq!(b.count("#parent-link").await, 0);
+        assert_eq!(b.texts("#children a.child").await, ["v4"]);
+        assert_eq!(
+            b.attrs("#children a.child", "href").await,
+            ["#/m/fraud-detector/v/4"]
+        );
+        // Its own history.
+        assert_eq!(
+            b.attrs("#version-timeline li.event", "data-seq").await,
+            ["16", "15", "13", "12", "11", "10", "9", "8", "7", "3"]
+        );
+        b.screenshot("evaluations").await;
+
+        // v4: branch and parent in the same model, pinned by a content id that matches.
+        b.open_fresh(&site.page("#/m/fraud-detector/v/4")).await;
+        b.eventually_texts("#parent-link", &["fraud-detector@3"])
+            .await;
+        assert_eq!(
+            b.attrs("#parent-link", "href").await,
+            ["#/m/fraud-detector/v/3"]
+        );
+        assert_eq!(b.texts("#branch").await, ["exp/deep"]);
+        assert_eq!(
+            b.texts(".version-badges .badge.status").await,
+            ["experimental"]
+        );
+        assert_eq!(b.count(".version-badges .badge.alias").await, 0);
+        assert_eq!(b.count("svg.eval-chart").await, 0);
+        assert_eq!(b.count("#children").await, 0);
+        b.screenshot("lineage").await;
+
+        // A parent in another model: the link crosses models, and checks out.
+        b.open_fresh(&site.page("#/m/fraud-lite/v/1")).await;
+        b.eventually_texts("#parent-link", &["fraud-detector@2"])
+            .await;
+        assert_eq!(
+            b.attrs("#parent-link", "href").await,
+            ["#/m/fraud-detector/v/2"]
+        );
+        b.click("#parent-link").await;
+        b.eventually_texts(".version-title", &["fraud-detector@2"])
+            .await;
+        b.eventually_texts("#children a.child", &[]).await;
+        assert_eq!(b.count(".parent-problem").await, 0);
+        // A cross-model child is not listed (finding it would mean reading every model).
+        b.wait_for("#metrics tr[data-key=\"f1\"]").await;
+        assert_eq!(b.count("#children").await, 0);
+    });
+}
+
+/// `at` rendered as an `<input type="datetime-local">` value (UTC).
+fn input_value(t: Timestamp) -> String {
+    t.datetime().format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+}
+
+#[test]
+fn as_of_time_travel_shows_the_state_of_then() {
+    let site = Site::start(lifecycle_registry);
+    let registry = site.backend.registry();
+    let index = block_on(registry.model(&ModelName::new(FRAUD).unwrap()))
+        .unwrap()
+        .index;
+    let time = |seq: u64| index.events.iter().find(|e| e.seq == seq).unwrap().time;
+    let between = |a: u64, b: u64| {
+        let (a, b) = (time(a).millis(), time(b).millis());
+        assert!(b - a >= 2, "entries {a} and {b} are less than 2 ms apart");
+        Timestamp::from_millis(a + (b - a) / 2).unwrap()
+    };
+    // After production moved to v2 and v2 went to eu-prod (entries 5, 6), before v3 was
+    // validated (7); and after staging was set (9), before production moved to v3 (13).
+    let early = between(6, 7);
+    let later = between(9, 10);
+    let before = Timestamp::from_millis(index.created_at.unwrap().millis() - 1000).unwrap();
+    with_browser("as-of", |b| async move {
+        // Pick a time in the model page's input: the page moves to its permalink.
+        b.goto(&site.page("#/m/fraud-detector")).await;
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["4", "3", "2", "1"])
+            .await;
+        assert_eq!(b.count("#as-of-banner").await, 0);
+        assert_eq!(b.attrs("#as-of-now", "class").await, ["button disabled"]);
+        b.eval_with(
+            "const input = document.querySelector('#as-of');
+             input.value = arguments[0];
+             input.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![json!(input_value(early))],
+        )
+        .await;
+        b.eventually(
+            "hash after picking a time",
+            format!("#/m/fraud-detector?at={early}"),
+            async || b.hash().await,
+        )
+        .await;
+        b.wait_for("#as-of-banner").await;
+        let banner = b.texts("#as-of-banner").await;
+        assert!(
+            banner[0].starts_with(&format!(
+                "As of {} UTC",
+                early.datetime().format("%Y-%m-%d %H:%M:%S%.3f")
+            )),
+            "{banner:?}"
+        );
+        // Then: v1 to v3, production on v2, v2 validated and all of eu-prod.
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["3", "2", "1"])
+            .await;
+        assert_eq!(
+            b.texts("#aliases li[data-alias] a.alias-version").await,
+            ["v2"]
+        );
+        assert_eq!(
+            b.attrs("#aliases li[data-alias]", "data-alias").await,
+            ["production"]
+        );
+        assert_eq!(b.count("#aliases a.alias-permalink").await, 0);
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.version .badge.alias"))
+                .await,
+            ["production"]
+        );
+        assert_eq!(
+            b.attrs(
+                &format!("{VERSION_ROWS} td.version:has(.badge.alias) a"),
+                "href"
+            )
+            .await,
+            ["#/m/fraud-detector/v/2"]
+        );
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.status")).await,
+            ["draft", "validated", "draft"]
+        );
+        assert_eq!(
+            b.texts("#deployments tr.target-row td.shares").await,
+            ["v2 100%"]
+        );
+        assert_eq!(
+            b.attrs("#timeline li.event", "data-seq").await,
+            ["6", "5", "4", "3", "2", "1"]
+        );
+        assert_eq!(
+            b.eval("return document.querySelector('#as-of').value")
+                .await,
+            json!(input_value(early))
+        );
+        assert_eq!(b.attrs("#as-of-now", "class").await, ["button"]);
+        b.screenshot("early").await;
+
+        // A permalink to a later time: staging set on v3, production still on v2.
+        b.open_fresh(&site.page(&format!("#/m/fraud-detector?at={later}")))
+            .await;
+        b.wait_for("#as-of-banner").await;
+        b.eventually_attrs(
+            "#aliases li[data-alias]",
+            "data-alias",
+            &["production", "staging"],
+        )
+        .await;
+        assert_eq!(
+            b.texts("#aliases li[data-alias] a.alias-version").await,
+            ["v2", "v3"]
+        );
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td.status")).await,
+            ["validated", "validated", "draft"]
+        );
+        assert_eq!(b.count("#timeline li.event").await, 9);
+
+        // "as of then" on an event of the timeline: the state right after entry 5.
+        b.click("#timeline li.event[data-seq=\"5\"] a.as-of-link")
+            .await;
+        b.eventually(
+            "hash of the event's time",
+            format!("#/m/fraud-detector?at={}", time(5)),
+            async || b.hash().await,
+        )
+        .await;
+        b.eventually_attrs("#timeline li.event", "data-seq", &["5", "4", "3", "2", "1"])
+            .await;
+        assert_eq!(b.count("#deployments").await, 0);
+
+        // Back to now.
+        b.click("#as-of-now").await;
+        b.eventually(
+            "hash after now",
+            "#/m/fraud-detector".to_string(),
+            async || b.hash().await,
+        )
+        .await;
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["4", "3", "2", "1"])
+            .await;
+        assert_eq!(b.count("#as-of-banner").await, 0);
+        assert_eq!(
+            b.texts("#aliases li[data-alias] a.alias-version").await,
+            ["v3", "v3"]
+        );
+
+        // Before the first entry: the model did not exist yet.
+        b.open_fresh(&site.page(&format!("#/m/fraud-detector?at={before}")))
+            .await;
+        let banner = b.wait_for("#as-of-banner.did-not-exist").await;
+        let text = banner.text().await.unwrap();
+        assert!(text.contains("fraud-detector did not exist yet"), "{text}");
+        assert_eq!(b.count(VERSION_ROWS).await, 0);
+        assert_eq!(b.count("#timeline").await, 0);
+        b.screenshot("did-not-exist").await;
+    });
+}
+
+#[test]
 fn pages_fit_a_phone_screen() {
-    let site = Site::start(sample_registry);
+    let site = Site::start(lifecycle_registry);
     with_browser("phone", |b| async move {
         b.client.set_window_size(390, 844).await.unwrap();
         b.goto(&site.served.url).await;
@@ -921,11 +1768,16 @@ fn pages_fit_a_phone_screen() {
         let mut overflowing = Vec::new();
         let pages = [
             ("catalog", "#/", ROWS),
-            ("model", "#/m/fraud-detector", VERSION_ROWS),
+            ("model", "#/m/fraud-detector", "#timeline li.event"),
+            (
+                "model-as-of",
+                "#/m/fraud-detector?at=2100-01-01T00:00:00.000Z",
+                "#as-of-banner",
+            ),
             (
                 "version",
                 "#/m/fraud-detector/v/3",
-                "#artifacts tr.artifact",
+                "#evaluations tr.evaluation",
             ),
             (
                 "compare",

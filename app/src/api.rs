@@ -2,11 +2,17 @@
 //! bucket prefix), and every failure becomes an [`ApiError`] that names what was loaded.
 //! A missing object may answer 404 or 403 (S3 without list permission): both mean absent.
 
+use futures::StreamExt as _;
 use gloo_net::http::Request;
 use shelf_format::{
-    Catalog, CatalogHead, Digest, Document, Event, LogEntry, ModelIndex, ModelName,
-    VersionManifest, VersionSummary, decode, keys,
+    Catalog, CatalogHead, Digest, Document, Event, LogEntry, ModelIndex, ModelName, Timestamp,
+    VersionManifest, VersionSummary, decode, keys, state_at,
 };
+
+use crate::lifecycle;
+
+/// Log entries time travel requests at once.
+const LOG_CONCURRENCY: usize = 6;
 
 /// A document that could not be loaded: the fetch failed, the server answered an error
 /// status, or the bytes are not a valid Shelf document of the expected kind and version.
@@ -133,6 +139,69 @@ pub async fn load_model(model: &ModelName) -> Result<(ModelIndex, Vec<String>), 
         ));
     }
     Ok((index, problems))
+}
+
+/// The state of a model as of `at` (docs/format.md §7.4), replayed from its log: entries
+/// from 1 up to the first one dated after `at`, read `LOG_CONCURRENCY` at a time. `current`
+/// (the model's state now) says how far to read first; if the entries read disagree with
+/// it, reading goes on until the log does say where `at` falls. A state with no head means
+/// the model did not exist yet. Entries that can't be read end the replay, with a warning.
+pub async fn load_as_of(
+    current: &ModelIndex,
+    at: Timestamp,
+) -> Result<(ModelIndex, Vec<String>), ApiError> {
+    let model = &current.model;
+    let head = current.head.map_or(0, |h| h.seq);
+    let mut entries: Vec<(LogEntry, Vec<u8>)> = Vec::new();
+    let mut problems = Vec::new();
+    let (mut from, mut to) = (1, lifecycle::first_read(&current.events, head, at));
+    'read: loop {
+        let mut fetched = futures::stream::iter(from..=to)
+            .map(|seq| async move {
+                let key = keys::log_key(model, seq);
+                let bytes = fetch_bytes(&key).await;
+                (seq, key, bytes)
+            })
+            .buffered(LOG_CONCURRENCY);
+        while let Some((seq, key, bytes)) = fetched.next().await {
+            let Some(bytes) = bytes? else {
+                if seq <= head {
+                    problems.push(format!(
+                        "{key}: absent; the state as of {} is replayed up to entry {}",
+                        crate::text::time_precise(&at),
+                        seq - 1
+                    ));
+                }
+                break 'read;
+            };
+            match decode::<LogEntry>(&key, &bytes) {
+                Ok(entry) => {
+                    let later = entry.time > at;
+                    entries.push((entry, bytes));
+                    if later {
+                        break 'read;
+                    }
+                }
+                Err(e) => {
+                    problems.push(format!(
+                        "{key}: {e}; the state as of {} is replayed up to entry {}",
+                        crate::text::time_precise(&at),
+                        seq - 1
+                    ));
+                    break 'read;
+                }
+            }
+        }
+        // Every entry read so far is at or before `at`: read on (past the head known when
+        // the page loaded, one probe at a time).
+        from = to + 1;
+        to = if from > head {
+            from
+        } else {
+            (from + LOG_CONCURRENCY as u64 - 1).min(head)
+        };
+    }
+    Ok((state_at(&entries, model, at), problems))
 }
 
 /// The full manifest of a version: its materialised copy when it hashes to the content

@@ -3,6 +3,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
+use shelf_format::{Reference, Selector};
 
 use crate::pages::{CatalogPage, ComparePage, ModelPage, VersionPage};
 use crate::route::Route;
@@ -33,9 +34,13 @@ pub fn App() -> impl IntoView {
         <main class="shelf">
             {move || match route.get() {
                 Route::Catalog { query } => view! { <CatalogPage query /> }.into_any(),
-                Route::Model { model } => view! { <ModelPage model /> }.into_any(),
+                Route::Model { model, at } => view! { <ModelPage model at /> }.into_any(),
                 Route::Version { model, version } => {
-                    view! { <VersionPage model version /> }.into_any()
+                    view! { <VersionPage model selector=Selector::Version(version) /> }.into_any()
+                }
+                Route::Ref { reference } => {
+                    let Reference { model, selector } = reference;
+                    view! { <VersionPage model selector /> }.into_any()
                 }
                 Route::Compare { model, versions } => {
                     view! { <ComparePage model versions /> }.into_any()

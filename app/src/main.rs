@@ -6,6 +6,7 @@ mod api;
 mod app;
 mod chart;
 mod components;
+mod lifecycle;
 mod pages;
 mod route;
 mod text;

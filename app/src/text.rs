@@ -70,6 +70,45 @@ pub fn time(t: &Timestamp) -> String {
     t.datetime().format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// `2026-11-27 21:09:03.123 UTC`: to the millisecond, as the log records it (the as-of
+/// banner, the timeline's tooltips).
+pub fn time_precise(t: &Timestamp) -> String {
+    t.datetime().format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string()
+}
+
+/// A time on a chart's x axis: the date, or the date and time when the chart spans less
+/// than two days.
+pub fn axis_time(millis: i64, span_millis: i64) -> String {
+    match Timestamp::from_millis(millis) {
+        Some(t) if span_millis < 2 * 86_400_000 => t.datetime().format("%m-%d %H:%M").to_string(),
+        Some(t) => t.datetime().format("%Y-%m-%d").to_string(),
+        None => String::new(),
+    }
+}
+
+/// The value of an `<input type="datetime-local">` (UTC, to the millisecond).
+pub fn datetime_local(t: &Timestamp) -> String {
+    t.datetime().format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+}
+
+/// A time typed into an `<input type="datetime-local">`, read as UTC: `2026-11-28T10:00`,
+/// with optional seconds and fractions of a second.
+pub fn parse_datetime_local(value: &str) -> Option<Timestamp> {
+    let value = value.trim();
+    let (date, time) = value.split_once('T')?;
+    let full = match time.len() {
+        5 => format!("{date}T{time}:00Z"),
+        n if n >= 8 => format!("{date}T{time}Z"),
+        _ => return None,
+    };
+    full.parse().ok()
+}
+
+/// A traffic share: `90%`, `12.5%`.
+pub fn percent(x: f64) -> String {
+    format!("{}%", number(x))
+}
+
 /// The first line of a description.
 pub fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
@@ -121,6 +160,37 @@ mod tests {
         assert_eq!(http_link("data:text/html,<script>"), None);
         assert_eq!(http_link("https://x y"), None);
         assert_eq!(http_link("team"), None);
+    }
+
+    #[test]
+    fn times_for_people_and_for_inputs() {
+        let t: Timestamp = "2026-11-28T10:00:05.123Z".parse().unwrap();
+        assert_eq!(time(&t), "2026-11-28 10:00 UTC");
+        assert_eq!(time_precise(&t), "2026-11-28 10:00:05.123 UTC");
+        assert_eq!(datetime_local(&t), "2026-11-28T10:00:05.123");
+        assert_eq!(parse_datetime_local(&datetime_local(&t)), Some(t));
+        assert_eq!(
+            parse_datetime_local("2026-11-28T10:00"),
+            Some("2026-11-28T10:00:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            parse_datetime_local("2026-11-28T10:00:07"),
+            Some("2026-11-28T10:00:07Z".parse().unwrap())
+        );
+        for bad in [
+            "",
+            "2026-11-28",
+            "2026-11-28T10",
+            "yesterday",
+            "2026-13-01T00:00",
+        ] {
+            assert_eq!(parse_datetime_local(bad), None, "{bad}");
+        }
+        let day = 86_400_000;
+        assert_eq!(axis_time(t.millis(), 30 * day), "2026-11-28");
+        assert_eq!(axis_time(t.millis(), day), "11-28 10:00");
+        assert_eq!(percent(90.0), "90%");
+        assert_eq!(percent(12.5), "12.5%");
     }
 
     #[test]

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use shelf_format::search::{Prepared, Query, Subject};
-use shelf_format::{Catalog, CatalogEntry, ModelName};
+use shelf_format::{Catalog, CatalogEntry, ModelName, Reference, Selector};
 
 use crate::api::{self, ApiError};
 use crate::app::replace_hash;
-use crate::components::ErrorCards;
+use crate::components::{AliasBadge, ErrorCards, StatusBadge};
 use crate::route::Route;
 use crate::text;
 
@@ -221,10 +221,27 @@ fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
             text::headline_metric(&v.metrics).map(|(k, x)| format!("{k} {}", text::number(x)))
         })
         .unwrap_or_default();
+    // A couple of badges per drawn row (at most MAX_ROWS rows): the aliases of the model,
+    // each linking to the version it selects, and the status of the latest version.
+    let aliases = entry
+        .aliases
+        .iter()
+        .map(|(alias, version)| {
+            let href = Route::Ref {
+                reference: Reference {
+                    model: name.clone(),
+                    selector: Selector::Alias(alias.clone()),
+                },
+            }
+            .href();
+            view! { " " <AliasBadge alias=alias.clone() version=*version href /> }
+        })
+        .collect_view();
     view! {
         <tr class="model-row" data-model=name.to_string()>
             <td class="name">
-                <a href=Route::Model { model: name.clone() }.href()>{name.to_string()}</a>
+                <a href=Route::model(name.clone()).href()>{name.to_string()}</a>
+                {aliases}
                 <div class="muted description">
                     {latest.as_ref().map(|v| text::first_line(&v.description).to_string())}
                 </div>
@@ -232,7 +249,11 @@ fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
             <td class="latest">
                 {latest.as_ref().map(|v| {
                     let href = Route::Version { model: name.clone(), version: v.version }.href();
-                    view! { <a href=href>{format!("v{}", v.version)}</a> }
+                    view! {
+                        <a href=href>{format!("v{}", v.version)}</a>
+                        " "
+                        <StatusBadge status=v.effective_status() />
+                    }
                 })}
             </td>
             <td class="headline">{headline}</td>

@@ -1,19 +1,21 @@
 //! 2 to 4 versions side by side: metric deltas coloured better/worse, changed params
 //! highlighted, artifacts changed or identical by hash.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use shelf_format::diff::{ArtifactStatus, Comparison, ValueRow, Verdict, compare};
-use shelf_format::{ModelName, VersionManifest, keys};
+use shelf_format::{ModelIndex, ModelName, VersionManifest, keys};
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorCards, Problems};
+use crate::components::{AliasBadge, ErrorCards, Problems, StatusBadge};
 use crate::route::Route;
 use crate::text;
 
 async fn load(
     model: ModelName,
     versions: Vec<u64>,
-) -> Result<(Vec<VersionManifest>, Vec<String>), ApiError> {
+) -> Result<(Arc<ModelIndex>, Vec<VersionManifest>, Vec<String>), ApiError> {
     let (index, problems) = api::load_model(&model).await?;
     let mut manifests = Vec::new();
     for version in versions {
@@ -29,7 +31,7 @@ async fn load(
             })?;
         manifests.push(api::load_manifest(&model, summary).await?);
     }
-    Ok((manifests, problems))
+    Ok((Arc::new(index), manifests, problems))
 }
 
 #[component]
@@ -37,10 +39,7 @@ pub fn ComparePage(model: ModelName, versions: Vec<u64>) -> impl IntoView {
     let name = model.clone();
     let wanted = versions.clone();
     let data = LocalResource::new(move || load(name.clone(), wanted.clone()));
-    let model_href = Route::Model {
-        model: model.clone(),
-    }
-    .href();
+    let model_href = Route::model(model.clone()).href();
     let title = format!(
         "{model}: {}",
         versions
@@ -59,11 +58,11 @@ pub fn ComparePage(model: ModelName, versions: Vec<u64>) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading the versions…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorCards errors /> }>
                     {move || Suspend::new(async move {
-                        let (manifests, problems) = data.await?;
+                        let (index, manifests, problems) = data.await?;
                         let comparison = compare(&manifests);
                         Ok::<_, ApiError>(view! {
                             <Problems problems />
-                            <CompareView comparison manifests />
+                            <CompareView index comparison manifests />
                         })
                     })}
                 </ErrorBoundary>
@@ -109,15 +108,26 @@ fn value_table(
 }
 
 #[component]
-fn CompareView(comparison: Comparison, manifests: Vec<VersionManifest>) -> impl IntoView {
+fn CompareView(
+    index: Arc<ModelIndex>,
+    comparison: Comparison,
+    manifests: Vec<VersionManifest>,
+) -> impl IntoView {
     let heads = move || {
         manifests
             .iter()
             .map(|m| {
                 let href = Route::Version { model: m.model.clone(), version: m.version }.href();
+                let status = index.version(m.version).map(|v| v.effective_status());
+                let aliases = index
+                    .aliases_of(m.version)
+                    .into_iter()
+                    .map(|alias| view! { " " <AliasBadge alias=alias.clone() /> })
+                    .collect_view();
                 view! {
-                    <th>
+                    <th data-version=m.version.to_string()>
                         <a href=href>{format!("v{}", m.version)}</a>
+                        <div class="badges">{status.map(|status| view! { <StatusBadge status /> })}{aliases}</div>
                         <div class="muted">{text::time(&m.created_at)} " · " {m.created_by.clone()}</div>
                     </th>
                 }

@@ -1,63 +1,117 @@
-//! A version: everything in its manifest.
+//! A version: everything in its manifest, and its lifecycle: status, aliases, where it
+//! runs, lineage, tags, evaluations charted against the training-time metrics, history.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use leptos::prelude::*;
-use shelf_format::{ModelName, VersionManifest, VersionSummary, keys};
+use shelf_format::{
+    Evaluation, ModelIndex, ModelName, Parent, Reference, Selector, VersionManifest,
+    VersionSummary, keys,
+};
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorCards, Problems};
+use crate::components::{AliasBadge, ErrorCards, EvalChart, Problems, StatusBadge, Timeline};
+use crate::lifecycle;
 use crate::route::Route;
 use crate::text;
 
-async fn load(
-    model: ModelName,
-    version: u64,
-) -> Result<(VersionSummary, VersionManifest, Vec<String>), ApiError> {
-    let (index, problems) = api::load_model(&model).await?;
-    let summary = index
-        .versions
-        .iter()
-        .find(|v| v.version == version)
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::new(
-                &keys::model_index_key(&model),
-                format!(
-                    "{model} has no version {version} (it has {})",
-                    index.versions.len()
-                ),
-            )
-        })?;
-    let manifest = api::load_manifest(&model, &summary).await?;
-    Ok((summary, manifest, problems))
+#[derive(Clone)]
+struct Loaded {
+    index: Arc<ModelIndex>,
+    summary: VersionSummary,
+    manifest: VersionManifest,
+    problems: Vec<String>,
 }
 
+async fn load(model: ModelName, selector: Selector) -> Result<Loaded, ApiError> {
+    let (index, problems) = api::load_model(&model).await?;
+    let summary = lifecycle::resolve(&index, &selector)
+        .map_err(|e| ApiError::new(&keys::model_index_key(&model), e))?
+        .clone();
+    let manifest = api::load_manifest(&model, &summary).await?;
+    Ok(Loaded {
+        index: Arc::new(index),
+        summary,
+        manifest,
+        problems,
+    })
+}
+
+/// The version page of `model@<selector>`: a version number, or an alias, `latest` or a
+/// content id prefix resolved through the model's current state.
 #[component]
-pub fn VersionPage(model: ModelName, version: u64) -> impl IntoView {
+pub fn VersionPage(model: ModelName, selector: Selector) -> impl IntoView {
     let name = model.clone();
-    let data = LocalResource::new(move || load(name.clone(), version));
-    let model_href = Route::Model {
+    let wanted = selector.clone();
+    let data = LocalResource::new(move || load(name.clone(), wanted.clone()));
+    let model_href = Route::model(model.clone()).href();
+    let reference = Reference {
         model: model.clone(),
-    }
-    .href();
+        selector: selector.clone(),
+    };
+    let title = match &selector {
+        Selector::Version(n) => format!("{model}@{n}"),
+        _ => reference.to_string(),
+    };
     view! {
         <section class="version">
             <nav class="crumbs">
                 <a href="#/">"Models"</a> " / " <a href=model_href>{model.to_string()}</a> " / "
             </nav>
-            <h1 class="version-title">{format!("{model}@{version}")}</h1>
+            <h1 class="version-title">{title}</h1>
             <Transition fallback=|| view! { <p class="loading">"Loading the manifest…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorCards errors /> }>
-                    {move || Suspend::new(async move {
-                        let (summary, manifest, problems) = data.await?;
-                        Ok::<_, ApiError>(view! {
-                            <Problems problems />
-                            <Manifest summary manifest />
-                        })
-                    })}
+                    {
+                        let selector = selector.clone();
+                        move || {
+                            let selector = selector.clone();
+                            Suspend::new(async move {
+                                let Loaded { index, summary, manifest, problems } = data.await?;
+                                let resolved = resolved_note(&index, &selector, &summary);
+                                Ok::<_, ApiError>(view! {
+                                    <Problems problems />
+                                    {resolved}
+                                    <Manifest index summary manifest />
+                                })
+                            })
+                        }
+                    }
                 </ErrorBoundary>
             </Transition>
         </section>
     }
+}
+
+/// What a reference other than a version number selected: `production → v3 (set … by …)`.
+fn resolved_note(
+    index: &ModelIndex,
+    selector: &Selector,
+    summary: &VersionSummary,
+) -> Option<impl IntoView + use<>> {
+    let href = Route::Version {
+        model: index.model.clone(),
+        version: summary.version,
+    }
+    .href();
+    let (what, detail) = match selector {
+        Selector::Version(_) => return None,
+        Selector::Latest => ("latest".to_string(), " (the highest version)".to_string()),
+        Selector::ContentId(prefix) => (format!("sha256:{prefix}…"), String::new()),
+        Selector::Alias(alias) => {
+            let detail = index
+                .aliases
+                .get(alias)
+                .map(|s| format!(" (since {} by {})", text::time(&s.set_at), s.set_by))
+                .unwrap_or_default();
+            (alias.to_string(), detail)
+        }
+    };
+    Some(view! {
+        <p id="resolved" class="resolved">
+            {what} " → " <a href=href>{format!("v{}", summary.version)}</a> {detail}
+        </p>
+    })
 }
 
 /// A value as text, or as a link when it is an http(s) URL.
@@ -88,13 +142,111 @@ fn kv_rows(id: &'static str, rows: Vec<(String, String)>) -> impl IntoView {
     })
 }
 
+/// Whether the parent a manifest names is the version registered under that number:
+/// `None` when it is, else why not.
+async fn check_parent(parent: Parent, same_model: Option<Arc<ModelIndex>>) -> Option<String> {
+    let index = match same_model {
+        Some(index) => index,
+        None => match api::load_model(&parent.model).await {
+            Ok((index, _)) => Arc::new(index),
+            Err(e) => return Some(format!("broken link: {e}")),
+        },
+    };
+    match index.version(parent.version) {
+        None => Some(format!(
+            "broken link: {} has no version {}",
+            parent.model, parent.version
+        )),
+        Some(v) if v.content_id != parent.content_id => Some(format!(
+            "broken link: {parent} is registered with content id {}, not {}",
+            text::short_digest(&v.content_id),
+            text::short_digest(&parent.content_id)
+        )),
+        Some(_) => None,
+    }
+}
+
+/// The parent link, checked against the parent's registered content id.
 #[component]
-fn Manifest(summary: VersionSummary, manifest: VersionManifest) -> impl IntoView {
-    let reference = format!("{}@{}", manifest.model, manifest.version);
+fn ParentLink(parent: Parent, same_model: Option<Arc<ModelIndex>>) -> impl IntoView {
+    let href = Route::Version {
+        model: parent.model.clone(),
+        version: parent.version,
+    }
+    .href();
+    let label = parent.to_string();
+    let check = LocalResource::new({
+        let parent = parent.clone();
+        move || check_parent(parent.clone(), same_model.clone())
+    });
+    view! {
+        <a id="parent-link" href=href>{label}</a>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                check.await.map(|problem| view! { " " <span class="parent-problem error-text">{problem}</span> })
+            })}
+        </Suspense>
+    }
+}
+
+/// Each metric that has evaluations: its values over time (measured at), with the
+/// training-time value as reference.
+fn evaluation_charts(
+    manifest: &VersionManifest,
+    evaluations: &[Evaluation],
+) -> impl IntoView + use<> {
+    let metrics: BTreeSet<String> = evaluations
+        .iter()
+        .flat_map(|e| e.metrics.keys().map(|k| k.to_string()))
+        .collect();
+    metrics
+        .into_iter()
+        .map(|key| {
+            let points = evaluations
+                .iter()
+                .filter_map(|e| {
+                    e.metrics
+                        .iter()
+                        .find(|(k, _)| k.as_str() == key)
+                        .map(|(_, v)| (e.measured_at, *v, e.dataset.clone()))
+                })
+                .collect();
+            let reference = manifest
+                .metrics
+                .iter()
+                .find(|(k, _)| k.as_str() == key)
+                .map(|(_, v)| *v);
+            view! {
+                <figure class="eval-figure">
+                    <figcaption>
+                        {key.clone()}
+                        <span class="muted">
+                            {match reference {
+                                Some(r) => format!(" over time; dashed: {} at training", text::number(r)),
+                                None => " over time (no training-time value)".to_string(),
+                            }}
+                        </span>
+                    </figcaption>
+                    <EvalChart metric=key points reference />
+                </figure>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn Manifest(
+    index: Arc<ModelIndex>,
+    summary: VersionSummary,
+    manifest: VersionManifest,
+) -> impl IntoView {
+    let model = manifest.model.clone();
+    let version = manifest.version;
+    let reference = format!("{model}@{version}");
     let pull = format!(
         "shelf pull {reference} -o {}-v{}",
-        manifest.model.as_str().replace('/', "-"),
-        manifest.version
+        model.as_str().replace('/', "-"),
+        version
     );
     let metrics = manifest
         .metrics
@@ -111,19 +263,84 @@ fn Manifest(summary: VersionSummary, manifest: VersionManifest) -> impl IntoView
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    let previous = (manifest.version > 1).then(|| {
+    let tags: Vec<(String, String)> = summary
+        .tags
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let previous = (version > 1).then(|| {
         let href = Route::Compare {
-            model: manifest.model.clone(),
-            versions: vec![manifest.version - 1, manifest.version],
+            model: model.clone(),
+            versions: vec![version - 1, version],
         }
         .href();
-        view! { <a id="compare-previous" href=href>{format!("Compare with v{}", manifest.version - 1)}</a> }
+        view! { <a id="compare-previous" href=href>{format!("Compare with v{}", version - 1)}</a> }
     });
+    let aliases: Vec<_> = index.aliases_of(version).into_iter().cloned().collect();
+    let alias_badges = aliases
+        .iter()
+        .map(|alias| view! { <AliasBadge alias=alias.clone() /> " " })
+        .collect_view();
+    let deployed = lifecycle::deployed_to(&index.deployments, version);
+    let deployed_view = (!deployed.is_empty()).then(|| {
+        let items = deployed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (target, share))| {
+                view! {
+                    {(i > 0).then_some(", ")}
+                    <span class="deployment" data-target=target.to_string()>
+                        {format!("{target} {}", text::percent(share))}
+                    </span>
+                }
+            })
+            .collect_view();
+        view! { <dt>"Deployed"</dt><dd id="deployed">{items}</dd> }
+    });
+    let parent = summary.parent.clone().map(|parent| {
+        let same_model = (parent.model == model).then(|| index.clone());
+        view! { <dt>"Parent"</dt><dd class="parent"><ParentLink parent same_model /></dd> }
+    });
+    let branch = summary.branch.as_ref().map(|b| {
+        view! { <dt>"Branch"</dt><dd id="branch" class="branch">{b.to_string()}</dd> }
+    });
+    let children = lifecycle::children(&index.versions, &model, version);
+    let children_view = (!children.is_empty()).then(|| {
+        let links = children
+            .into_iter()
+            .enumerate()
+            .map(|(i, child)| {
+                let href = Route::Version {
+                    model: model.clone(),
+                    version: child,
+                }
+                .href();
+                view! { {(i > 0).then_some(", ")} <a class="child" href=href>{format!("v{child}")}</a> }
+            })
+            .collect_view();
+        view! { <dt>"Children"</dt><dd id="children">{links}</dd> }
+    });
+    let evaluations = summary.evaluations.clone();
+    let history: Vec<_> = index
+        .events
+        .iter()
+        .filter(|e| e.version == Some(version))
+        .cloned()
+        .collect();
     view! {
+        <div class="version-badges">
+            <StatusBadge status=summary.effective_status() />
+            " "
+            {alias_badges}
+        </div>
         <dl class="facts">
             <dt>"Content id"</dt><dd><code class="digest">{summary.content_id.to_string()}</code></dd>
             <dt>"Created"</dt><dd class="created">{format!("{} by {}", text::time(&manifest.created_at), manifest.created_by)}</dd>
             <dt>"Size"</dt><dd>{format!("{} in {} artifact{}", text::size(manifest.total_size()), manifest.artifacts.len(), if manifest.artifacts.len() == 1 { "" } else { "s" })}</dd>
+            {deployed_view}
+            {branch}
+            {parent}
+            {children_view}
         </dl>
         <p>{previous}</p>
         {(!manifest.description.is_empty()).then(|| view! {
@@ -134,10 +351,33 @@ fn Manifest(summary: VersionSummary, manifest: VersionManifest) -> impl IntoView
         <pre class="command"><code id="pull-command">{pull}</code></pre>
         {(!manifest.metrics.is_empty()).then(|| view! { <h2>"Metrics"</h2> })}
         {kv_rows("metrics", metrics)}
+        {(!evaluations.is_empty()).then(|| view! {
+            <h2>"Evaluations"</h2>
+            <div class="eval-charts">{evaluation_charts(&manifest, &evaluations)}</div>
+            <div class="table-scroll">
+                <table id="evaluations" class="table">
+                    <thead><tr><th>"Measured"</th><th>"Dataset"</th><th>"By"</th><th>"Metrics"</th></tr></thead>
+                    <tbody>
+                        {evaluations.iter().rev().map(|e| view! {
+                            <tr class="evaluation" data-seq=e.seq.to_string()>
+                                <td class="measured" title=format!("recorded {}", text::time_precise(&e.recorded_at))>{text::time(&e.measured_at)}</td>
+                                <td class="dataset">{e.dataset.clone()}</td>
+                                <td class="actor">{e.actor.clone()}</td>
+                                <td class="metrics">
+                                    {e.metrics.iter().map(|(k, v)| format!("{k}={}", text::number(*v))).collect::<Vec<_>>().join(" ")}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        })}
         {(!manifest.params.is_empty()).then(|| view! { <h2>"Params"</h2> })}
         {kv_rows("params", params)}
         {(!manifest.labels.is_empty()).then(|| view! { <h2>"Labels"</h2> })}
         {kv_rows("labels", labels)}
+        {(!tags.is_empty()).then(|| view! { <h2>"Tags"</h2> })}
+        {kv_rows("tags", tags)}
         <h2>"Artifacts"</h2>
         <div class="table-scroll">
             <table id="artifacts" class="table">
@@ -160,5 +400,9 @@ fn Manifest(summary: VersionSummary, manifest: VersionManifest) -> impl IntoView
                 </tbody>
             </table>
         </div>
+        {(!history.is_empty()).then(|| view! {
+            <h2>"History"</h2>
+            <Timeline id="version-timeline" model=model.clone() events=history />
+        })}
     }
 }
