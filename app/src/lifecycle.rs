@@ -204,6 +204,8 @@ mod tests {
                 content_id: Digest::of(b"x"),
             }),
             branch: branch.map(|b| b.parse().unwrap()),
+            subject: Default::default(),
+            datasets: Vec::new(),
         }
     }
 
