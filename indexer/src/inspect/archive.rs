@@ -220,7 +220,7 @@ fn pytorch(archive: &mut Archive, pickle_name: &str) -> Result<ModelFileInfo> {
         entries,
         entries_truncated,
         pickle_protocol: found.protocol,
-        unsafe_to_load: !imports.iter().all(|i| safe_torch_import(i)),
+        unsafe_to_load: found.imports_truncated || !imports.iter().all(|i| safe_torch_import(i)),
         imports,
         storage_count: found.storages.len() as u64,
         tensor_count: found.tensor_count,

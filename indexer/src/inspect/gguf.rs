@@ -170,6 +170,11 @@ impl Reader {
             5 => int(i32::from_le_bytes(self.bytes()?).into()),
             6 => float(f32::from_le_bytes(self.bytes()?).into()),
             7 => MetadataValue::Bool(self.bytes::<1>()?[0] != 0),
+            8 if !keep => {
+                let n = self.len()?;
+                self.skip(n, "a string value")?;
+                return Ok(None);
+            }
             8 => match self.string("a string value")? {
                 Some(s) => MetadataValue::String(s),
                 None => MetadataValue::String("(a string over 1 MiB)".into()),
@@ -187,7 +192,7 @@ impl Reader {
                     10..=12 => Some(8),
                     _ => None,
                 };
-                let inline = keep && count as usize <= MAX_INLINE_ARRAY && item != 9;
+                let inline = keep && count <= MAX_INLINE_ARRAY as u64 && item != 9;
                 if let (Some(w), false) = (width, inline) {
                     let n = count
                         .checked_mul(w)

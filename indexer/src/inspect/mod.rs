@@ -125,8 +125,8 @@ fn extensions(path: &Path) -> (String, Option<String>) {
     (last.to_string(), before.map(str::to_string))
 }
 
-/// Recognise a file by its first bytes, then by its extension.
-fn sniff(head: &[u8], path: &Path) -> Option<Kind> {
+/// Recognise a file of `size` bytes by its first bytes, then by its extension.
+fn sniff(head: &[u8], size: u64, path: &Path) -> Option<Kind> {
     let (ext, inner) = extensions(path);
     let ext = ext.as_str();
     if head.starts_with(b"GGUF") {
@@ -143,8 +143,13 @@ fn sniff(head: &[u8], path: &Path) -> Option<Kind> {
     if head.len() >= 2 && head[0] == 0x80 && (2..=5).contains(&head[1]) {
         return Some(Kind::Pickle { compression: None });
     }
+    // safetensors: a plausible header length, then `{`. (`{"data":{` would pass the
+    // second test, but not the first: ASCII as a length is over 2^61.)
     if head.len() >= 9 && head[8] == b'{' && ext != "onnx" {
-        return Some(Kind::Safetensors);
+        let len = u64::from_le_bytes(head[..8].try_into().unwrap_or_default());
+        if len <= safetensors::MAX_HEADER && len <= size.saturating_sub(8) {
+            return Some(Kind::Safetensors);
+        }
     }
     // A compressed pickle (joblib's `compress=`): compression magic and a pickle name,
     // `model.joblib` or `model.joblib.gz`.
@@ -186,7 +191,7 @@ pub fn inspect_file(path: &Path) -> Inspection {
     let (mut file, size, head) = match opened {
         Ok(opened) => opened,
         Err(e) => {
-            return match sniff(&[], path) {
+            return match sniff(&[], 0, path) {
                 Some(kind) => Inspection::Malformed {
                     format: kind.format(),
                     warning: format!("{shown}: cannot read: {e}"),
@@ -195,7 +200,7 @@ pub fn inspect_file(path: &Path) -> Inspection {
             };
         }
     };
-    let Some(kind) = sniff(&head, path) else {
+    let Some(kind) = sniff(&head, size, path) else {
         return Inspection::NotAModel;
     };
     let rewound = io::Seek::rewind(&mut file).map_err(Problem::from);
@@ -280,49 +285,54 @@ pub(crate) mod tests {
     #[test]
     fn recognises_by_magic_then_extension() {
         let p = Path::new;
-        assert_eq!(sniff(b"GGUF\x03\0\0\0", p("x.bin")), Some(Kind::Gguf));
+        assert_eq!(sniff(b"GGUF\x03\0\0\0", 100, p("x.bin")), Some(Kind::Gguf));
         assert_eq!(
-            sniff(b"PK\x03\x04", p("m.keras")),
+            sniff(b"PK\x03\x04", 100, p("m.keras")),
             Some(Kind::Zip {
                 expect: Some("keras")
             })
         );
         assert_eq!(
-            sniff(b"PK\x03\x04", p("pytorch_model.bin")),
+            sniff(b"PK\x03\x04", 100, p("pytorch_model.bin")),
             Some(Kind::Zip { expect: None })
         );
         assert_eq!(
-            sniff(b"\x80\x04\x95", p("model")),
+            sniff(b"\x80\x04\x95", 100, p("model")),
             Some(Kind::Pickle { compression: None })
         );
         assert_eq!(
-            sniff(b"\x10\0\0\0\0\0\0\0{\"a", p("weights")),
+            sniff(b"\x10\0\0\0\0\0\0\0{\"a", 100, p("weights")),
             Some(Kind::Safetensors)
         );
         assert_eq!(
-            sniff(b"\x1f\x8b\x08", p("model.joblib.gz")),
+            sniff(b"\x1f\x8b\x08", 100, p("model.joblib.gz")),
             Some(Kind::Pickle {
                 compression: Some(pickle::Compression::Gzip)
             })
         );
         assert_eq!(
-            sniff(b"\x78\x9c", p("model.pkl")),
+            sniff(b"\x78\x9c", 100, p("model.pkl")),
             Some(Kind::Pickle {
                 compression: Some(pickle::Compression::Zlib)
             })
         );
-        assert_eq!(sniff(b"\x1f\x8b\x08", p("data.csv.gz")), None);
-        assert_eq!(sniff(b"\x08\x07\x12", p("model.onnx")), Some(Kind::Onnx));
+        assert_eq!(sniff(b"\x1f\x8b\x08", 100, p("data.csv.gz")), None);
         assert_eq!(
-            sniff(b"hello", p("model.SAFETENSORS")),
+            sniff(b"\x08\x07\x12", 100, p("model.onnx")),
+            Some(Kind::Onnx)
+        );
+        assert_eq!(
+            sniff(b"hello", 100, p("model.SAFETENSORS")),
             Some(Kind::Safetensors)
         );
         assert_eq!(
-            sniff(b"(lp0", p("old.pkl")),
+            sniff(b"(lp0", 100, p("old.pkl")),
             Some(Kind::Pickle { compression: None })
         );
-        assert_eq!(sniff(b"a,b\n1,2", p("data.csv")), None);
-        assert_eq!(sniff(b"", p("README")), None);
+        assert_eq!(sniff(b"a,b\n1,2", 100, p("data.csv")), None);
+        // JSON whose ninth byte is `{` is not safetensors.
+        assert_eq!(sniff(b"{\"abcd\":{\"x\"", 100, p("config.json")), None);
+        assert_eq!(sniff(b"", 100, p("README")), None);
     }
 
     #[test]
@@ -331,6 +341,7 @@ pub(crate) mod tests {
             ("data.csv", &b"a,b\n1,2\n"[..]),
             ("empty", b""),
             ("README.md", b"# Model\n"),
+            ("config.json", b"{\"abcd\":{\"x\": 1}}"),
         ] {
             let (_dir, path) = file_with(name, bytes);
             assert_eq!(inspect_file(&path), Inspection::NotAModel, "{name}");

@@ -11,8 +11,9 @@
 //!
 //! Bounds: strings are cut to [`MAX_TEXT`] (the rest is skipped, not read), bytes are
 //! skipped, lines are at most [`MAX_LINE`] bytes, at most [`MAX_VALUES`] containers,
-//! strings and calls are kept (later ones become opaque) and containers keep at most
-//! [`MAX_ITEMS`] items in all. Time is linear in the file's size.
+//! strings and calls are kept (later ones become opaque), containers keep at most
+//! [`MAX_ITEMS`] items in all, the stack is at most [`MAX_STACK`] deep and at most
+//! [`MAX_LISTED`] distinct imports are kept. Time is linear in the file's size.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
@@ -25,9 +26,12 @@ use super::{Problem, Result, clip, fixed_shape};
 /// Longest text line (protocol 0 arguments) read.
 pub const MAX_LINE: usize = 1 << 16;
 /// Most strings, containers and calls kept; further ones are opaque.
-pub const MAX_VALUES: usize = 2_000_000;
+pub const MAX_VALUES: usize = 1_000_000;
 /// Most container items kept, over all containers.
-pub const MAX_ITEMS: usize = 4_000_000;
+pub const MAX_ITEMS: usize = 2_000_000;
+/// Deepest stack (values plus marks) a pickle may build: a file of DUP opcodes would
+/// otherwise grow the stack by 16 bytes per byte read.
+pub const MAX_STACK: usize = 1_000_000;
 /// Most bytes read from a compressed stream (after decompression).
 pub const MAX_DECOMPRESSED: u64 = 1 << 30;
 /// Deepest nesting walked when looking for tensors, and of joblib's nested pickles.
@@ -177,6 +181,9 @@ pub(super) struct Scan {
     /// True when the value tree went past [`MAX_VALUES`] or [`MAX_ITEMS`] and tensors may
     /// be missing.
     pub lossy: bool,
+    /// True when more than [`MAX_LISTED`] distinct imports were found; `imports` holds
+    /// the first ones.
+    pub imports_truncated: bool,
 }
 
 struct Machine<'a> {
@@ -405,6 +412,9 @@ impl<'a> Machine<'a> {
     /// Run one pickle to its STOP; returns the value it builds.
     fn run(&mut self) -> Result<V> {
         loop {
+            if self.stack.len() + self.marks.len() > MAX_STACK {
+                return self.fail(format!("a stack deeper than {MAX_STACK} values"));
+            }
             let op = self.u8()?;
             match op {
                 b'(' => self.marks.push(self.stack.len()),
@@ -935,19 +945,26 @@ impl<'a> Machine<'a> {
 }
 
 /// Run the pickles in `src` one after another (the legacy PyTorch format writes several
-/// in a row) until the data that follows is not a pickle. With `tensors`, walk the last
-/// value for tensors.
+/// in a row, then raw storage bytes) while the data that follows looks like a pickle. The
+/// first must be whole; a later one that does not parse is taken for trailing data and
+/// adds nothing. With `tensors`, walk the last value for tensors.
 pub(super) fn scan(src: &mut dyn Source, tensors: bool) -> Result<Scan> {
     let mut machine = Machine::new(src);
     let mut last = machine.run()?;
     loop {
         let next = machine.src.fill_buf()?;
-        if next.len() >= 2 && next[0] == 0x80 && next[1] <= 5 {
-            machine.stack.clear();
-            machine.marks.clear();
-            last = machine.run()?;
-        } else {
+        if !(next.len() >= 2 && next[0] == 0x80 && next[1] <= 5) {
             break;
+        }
+        machine.stack.clear();
+        machine.marks.clear();
+        let before = (machine.scan.imports.clone(), machine.scan.storages.clone());
+        match machine.run() {
+            Ok(v) => last = v,
+            Err(_) => {
+                (machine.scan.imports, machine.scan.storages) = before;
+                break;
+            }
         }
     }
     if tensors {
@@ -990,6 +1007,7 @@ pub(super) fn inspect(
             info.protocol = found.protocol;
             info.joblib |= found.imports.iter().any(|i| i.starts_with("joblib."));
             info.imports = found.imports.into_iter().collect();
+            info.imports_complete = !found.imports_truncated;
             info.arrays = found.arrays;
         }
         None => info.imports_complete = false,
@@ -1090,6 +1108,26 @@ mod tests {
         for cut in 0..p4.len() {
             assert!(scan_bytes(&p4[..cut], true).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn pickles_in_a_row_then_raw_bytes_as_legacy_torch_writes() {
+        // Two pickles, then storage bytes that happen to start like a pickle.
+        let mut bytes = b"\x80\x02K\x01.\x80\x02ccollections\nOrderedDict\n)R.".to_vec();
+        bytes.extend(b"\x80\x02cfake\nimport\n\xff\xff\xff");
+        let found = scan_bytes(&bytes, false).unwrap();
+        assert_eq!(
+            found.imports.into_iter().collect::<Vec<_>>(),
+            ["collections.OrderedDict"]
+        );
+    }
+
+    #[test]
+    fn a_stack_bomb_is_refused() {
+        let mut bytes = b"\x80\x02N".to_vec();
+        bytes.extend(std::iter::repeat_n(b'2', MAX_STACK + 10));
+        let err = scan_bytes(&bytes, false).unwrap_err();
+        assert!(err.0.contains("stack deeper than"), "{}", err.0);
     }
 
     #[test]
