@@ -1,4 +1,4 @@
-//! What the indexer read from a model file's own headers at push (docs/format.md §5.6),
+//! What the indexer read from a model file's own headers at push (docs/format.md §5.5.1),
 //! and the architecture difference the compare view shows between two such files.
 //!
 //! The indexer fills these in without executing anything: headers are parsed, tensor data
