@@ -364,6 +364,11 @@ pub struct PytorchInfo {
     /// How many tensors were left out of `tensors`; omitted when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tensors_truncated: u64,
+    /// True when the pickle was too large to follow in full (over a million values or
+    /// ten thousand imports): tensors and imports may be missing, and `unsafe_to_load` is
+    /// then true. Omitted when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub partial: bool,
 }
 
 /// A Python pickle or joblib file. Loading one runs whatever code it names.

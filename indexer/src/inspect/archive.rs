@@ -212,6 +212,7 @@ fn pytorch(archive: &mut Archive, pickle_name: &str) -> Result<ModelFileInfo> {
     let found = pickle::scan(&mut src, true)
         .map_err(|Problem(p)| Problem(format!("{pickle_name}: {p}")))?;
     let (entries, entries_truncated) = archive.entries();
+    let complete = found.imports_complete();
     let imports: Vec<String> = found.imports.into_iter().collect();
     Ok(ModelFileInfo::Pytorch(PytorchInfo {
         archive_name: clip(prefix.trim_end_matches('/').to_string()),
@@ -220,7 +221,8 @@ fn pytorch(archive: &mut Archive, pickle_name: &str) -> Result<ModelFileInfo> {
         entries,
         entries_truncated,
         pickle_protocol: found.protocol,
-        unsafe_to_load: found.imports_truncated || !imports.iter().all(|i| safe_torch_import(i)),
+        unsafe_to_load: !complete || !imports.iter().all(|i| safe_torch_import(i)),
+        partial: found.lossy || !complete,
         imports,
         storage_count: found.storages.len() as u64,
         tensor_count: found.tensor_count,

@@ -79,7 +79,7 @@ fn value_type_name(t: u32) -> &'static str {
     }
 }
 
-/// Integers beyond ±2^53 are written as strings (docs/format.md §5.6).
+/// Integers beyond ±2^53 are written as strings (docs/format.md §5.5.1).
 fn int(v: i128) -> MetadataValue {
     const SAFE: i128 = 1 << 53;
     if (-SAFE..=SAFE).contains(&v) {

@@ -135,6 +135,14 @@ impl<R: Read> Source for Stream<R> {
     }
 }
 
+/// The first 40 characters of text from a file, for a message.
+fn excerpt(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_string(),
+    }
+}
+
 /// An inert value on the machine's stack.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum V {
@@ -184,11 +192,22 @@ pub(super) struct Scan {
     /// True when more than [`MAX_LISTED`] distinct imports were found; `imports` holds
     /// the first ones.
     pub imports_truncated: bool,
+    /// True when a STACK_GLOBAL's strings were past the caps: an import is unknown.
+    pub imports_unresolved: bool,
+}
+
+impl Scan {
+    /// True when `imports` is every import the pickle makes.
+    pub fn imports_complete(&self) -> bool {
+        !self.imports_truncated && !self.imports_unresolved
+    }
 }
 
 struct Machine<'a> {
     src: &'a mut dyn Source,
     pos: u64,
+    /// Where the opcode being run starts: errors name it.
+    op_at: u64,
     nodes: Vec<Node>,
     items: usize,
     stack: Vec<V>,
@@ -221,6 +240,7 @@ impl<'a> Machine<'a> {
         Machine {
             src,
             pos: 0,
+            op_at: 0,
             nodes: Vec::new(),
             items: 0,
             stack: Vec::new(),
@@ -231,8 +251,9 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// An error about the opcode being run.
     fn fail<T>(&self, what: impl std::fmt::Display) -> Result<T> {
-        Err(Problem(format!("{what} at byte {}", self.pos)))
+        Err(Problem(format!("{what} at byte {}", self.op_at)))
     }
 
     fn read<const N: usize>(&mut self) -> Result<[u8; N]> {
@@ -331,7 +352,7 @@ impl<'a> Machine<'a> {
         if self.stack.len() <= floor {
             return self.fail("stack underflow (not a pickle?)");
         }
-        let at = self.pos;
+        let at = self.op_at;
         self.stack
             .last_mut()
             .ok_or_else(|| Problem(format!("stack underflow at byte {at}")))
@@ -415,6 +436,7 @@ impl<'a> Machine<'a> {
             if self.stack.len() + self.marks.len() > MAX_STACK {
                 return self.fail(format!("a stack deeper than {MAX_STACK} values"));
             }
+            self.op_at = self.pos;
             let op = self.u8()?;
             match op {
                 b'(' => self.marks.push(self.stack.len()),
@@ -534,16 +556,18 @@ impl<'a> Machine<'a> {
                 0x93 => {
                     let name = self.pop()?;
                     let module = self.pop()?;
-                    let (module, name) = match (self.str_of(module), self.str_of(name)) {
-                        (Some(m), Some(n)) => (m.to_string(), n.to_string()),
-                        _ => {
-                            if !self.scan.lossy {
-                                return self.fail("STACK_GLOBAL without two strings");
-                            }
-                            ("?".to_string(), "?".to_string())
+                    let g = match (self.str_of(module), self.str_of(name)) {
+                        (Some(m), Some(n)) => {
+                            let (m, n) = (m.to_string(), n.to_string());
+                            self.import(m, n)
                         }
+                        // Strings past the caps are opaque: the import is unknown.
+                        _ if self.scan.lossy => {
+                            self.scan.imports_unresolved = true;
+                            V::Opaque
+                        }
+                        _ => return self.fail("STACK_GLOBAL without two strings"),
                     };
-                    let g = self.import(module, name);
                     self.stack.push(g);
                 }
                 0x82..=0x84 => {
@@ -665,7 +689,9 @@ impl<'a> Machine<'a> {
                             let line = self.line()?;
                             match line.parse() {
                                 Ok(k) => k,
-                                Err(_) => return self.fail(format!("PUT with key {line:?}")),
+                                Err(_) => {
+                                    return self.fail(format!("PUT with key {:?}", excerpt(&line)));
+                                }
                             }
                         }
                         b'q' => self.u8()?.into(),
@@ -685,7 +711,9 @@ impl<'a> Machine<'a> {
                             let line = self.line()?;
                             match line.parse() {
                                 Ok(k) => k,
-                                Err(_) => return self.fail(format!("GET with key {line:?}")),
+                                Err(_) => {
+                                    return self.fail(format!("GET with key {:?}", excerpt(&line)));
+                                }
                             }
                         }
                         b'h' => self.u8()?.into(),
@@ -1006,8 +1034,8 @@ pub(super) fn inspect(
         Some(found) => {
             info.protocol = found.protocol;
             info.joblib |= found.imports.iter().any(|i| i.starts_with("joblib."));
+            info.imports_complete = found.imports_complete();
             info.imports = found.imports.into_iter().collect();
-            info.imports_complete = !found.imports_truncated;
             info.arrays = found.arrays;
         }
         None => info.imports_complete = false,
@@ -1085,6 +1113,10 @@ mod tests {
             (b"\x80\x02\xfe.", "unknown opcode 0xfe"),
             (b"\x80\x02(K\x01K\x02K\x03d.", "odd number"),
             (b"cos\nsys", "ends early"),
+            (
+                b"\x80\x02Npxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n.",
+                "PUT with key \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…\" at byte 3",
+            ),
         ];
         for (bytes, expected) in cases {
             let err = scan_bytes(bytes, true).unwrap_err();
@@ -1128,6 +1160,20 @@ mod tests {
         bytes.extend(std::iter::repeat_n(b'2', MAX_STACK + 10));
         let err = scan_bytes(&bytes, false).unwrap_err();
         assert!(err.0.contains("stack deeper than"), "{}", err.0);
+    }
+
+    #[test]
+    fn past_the_value_cap_an_import_is_unresolved_not_an_error() {
+        let mut bytes = b"\x80\x04".to_vec();
+        for _ in 0..MAX_VALUES {
+            bytes.extend(b"]0");
+        }
+        bytes.extend(b"\x8c\x02os\x8c\x06system\x93.");
+        let found = scan_bytes(&bytes, true).unwrap();
+        assert!(found.lossy);
+        assert!(found.imports_unresolved);
+        assert!(!found.imports_complete());
+        assert!(found.imports.is_empty());
     }
 
     #[test]
