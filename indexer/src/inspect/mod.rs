@@ -7,7 +7,7 @@
 //! and list caps of [`shelf_format::inspect`]), and turns any problem into a warning:
 //! hostile or truncated input never panics and never stops a push.
 
-mod archive;
+pub mod archive;
 mod gguf;
 mod onnx;
 pub mod pickle;
