@@ -13,9 +13,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.tools/venv"
 TOOLS_REQUIREMENTS="$ROOT/scripts/tools-requirements.txt"
+ML_VENV="$ROOT/.tools/ml-venv"
+ML_REQUIREMENTS="$ROOT/scripts/ml-requirements.txt"
 
 # Steps in the order they run by default.
-STEPS=(rust_components wasm_target python_tools trunk wasm_bindgen_cli binaryen chromium)
+STEPS=(rust_components wasm_target python_tools ml_python trunk wasm_bindgen_cli binaryen chromium)
 # Names that stand for several steps.
 declare -A STEP_GROUPS=(
   [web]="wasm_target trunk wasm_bindgen_cli binaryen chromium"
@@ -112,6 +114,30 @@ step_python_tools() {
   PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
     "$VENV/bin/python" -m pip install -q -r "$TOOLS_REQUIREMENTS"
   requirements_digest >"$stamp"
+}
+
+# The ML packages that write real model files for the introspection tests
+# (tests/fixtures/make_model_files.py): a venv of their own, .tools/ml-venv, pinned by
+# ml-requirements.txt and stamped with its digest like the tools venv.
+step_ml_python() {
+  local stamp="$ML_VENV/.ml-requirements.sha256" digest
+  digest=$(sha256sum "$ML_REQUIREMENTS" | cut -d' ' -f1)
+  if [[ -x "$ML_VENV/bin/python" ]] && "$ML_VENV/bin/python" -c '' 2>/dev/null &&
+    [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
+    log "python ML packages (numpy, safetensors, onnx, gguf, joblib, scikit-learn) in .tools/ml-venv: present"
+    return
+  fi
+
+  log "python ML packages: installing ml-requirements.txt into .tools/ml-venv"
+  # A venv whose interpreter no longer runs (the base Python moved) is rebuilt.
+  if [[ -e "$ML_VENV" ]] && ! "$ML_VENV/bin/python" -c '' 2>/dev/null; then
+    rm -rf "$ML_VENV"
+  fi
+  mkdir -p "$(dirname "$ML_VENV")"
+  python3 -m venv "$ML_VENV"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+    "$ML_VENV/bin/python" -m pip install -q -r "$ML_REQUIREMENTS"
+  printf '%s\n' "$digest" >"$stamp"
 }
 
 # ~/.cargo/bin holds what `cargo install` puts there (trunk, wasm-bindgen).

@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod diff;
 pub mod documents;
 pub mod error;
+pub mod inspect;
 pub mod keys;
 pub mod lifecycle;
 pub mod names;
@@ -26,6 +27,7 @@ pub use documents::{
     Parent, RegistryDescriptor, VersionManifest, VersionSummary, decode, encode,
 };
 pub use error::{ErrorKind, FormatError};
+pub use inspect::{ArchitectureDiff, ModelFileInfo, architecture_diff};
 pub use lifecycle::{Refusal, Status};
 pub use names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
 pub use provenance::{

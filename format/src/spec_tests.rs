@@ -328,3 +328,27 @@ fn refused_problems_do_not_count_against_integrity() {
     );
     assert!(crate::ReplayProblem::WrongSeq { seq: 1, found: 2 }.is_integrity_problem());
 }
+
+#[test]
+fn model_file_info_examples_round_trip() {
+    use crate::documents::Artifact;
+    use crate::inspect::{ModelFileInfo, architecture_diff};
+
+    let blocks = json_blocks("#### 5.5.1");
+    assert_eq!(blocks.len(), 4);
+    // The first is an artifact with its info; the artifact's own fields are §5.5's.
+    let artifact = &blocks[0];
+    let mut bare = artifact.clone();
+    bare.as_object_mut().unwrap().remove("info");
+    round_trip::<Artifact>(&bare);
+    let infos: Vec<ModelFileInfo> = std::iter::once(&artifact["info"])
+        .chain(&blocks[1..])
+        .map(round_trip::<ModelFileInfo>)
+        .collect();
+    let formats: Vec<&str> = infos.iter().map(ModelFileInfo::format_name).collect();
+    assert_eq!(formats, ["onnx", "gguf", "pickle", "pytorch"]);
+    assert_eq!(infos[0].parameter_count(), Some(64));
+    assert!(infos[2].unsafe_to_load());
+    assert!(!infos[3].unsafe_to_load());
+    assert!(architecture_diff(&infos[0], &infos[0]).is_empty());
+}
