@@ -74,6 +74,23 @@ fn the_fraud_example_trains_pushes_and_records_everything() {
             }
         }
         assert_eq!(m["params"]["model.type"], "GradientBoostingClassifier");
+        // The model file, introspected without loading it: a joblib pickle, unsafe.
+        let info = &m["artifacts"][0]["info"];
+        assert_eq!(info["format"], "pickle", "{info}");
+        assert_eq!(info["unsafe_to_load"], true);
+        assert_eq!(info["joblib"], true);
+        let imports: Vec<&str> = info["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap())
+            .collect();
+        assert!(
+            imports
+                .iter()
+                .any(|i| i.ends_with("GradientBoostingClassifier")),
+            "{imports:?}"
+        );
         assert_eq!(m["params"]["model.max_depth"], 3);
         // The environment of the interpreter that trained it.
         let env = &m["environment"];

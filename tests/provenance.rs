@@ -333,3 +333,49 @@ fn a_version_carries_its_provenance_without_secrets_and_can_be_reproduced() {
         assert_eq!(verify["clean"], true, "{verify}");
     }
 }
+
+#[test]
+fn model_files_are_introspected_at_push_and_a_malformed_one_still_pushes() {
+    let backend = Backend::local();
+    let shelf = || backend.shelf();
+    assert_code(&run(shelf().arg("init")), 0);
+    let dir = tempfile::tempdir().unwrap();
+    // A safetensors file written byte for byte to the spec: two F32 tensors.
+    let header = br#"{"__metadata__":{"arch":"tiny"},"a.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b.bias":{"dtype":"F32","shape":[3],"data_offsets":[24,36]}}"#;
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(header);
+    file.extend_from_slice(&[0u8; 36]);
+    let good = write_file(&dir.path().join("model.safetensors"), &file);
+    // A truncated copy: its header says more than the file holds.
+    let bad = write_file(&dir.path().join("broken.safetensors"), &file[..20]);
+    let out = run(shelf().args(["push", "tiny"]).arg(&good).arg(&bad).args([
+        "--no-env",
+        "--no-code",
+        "--json",
+    ]));
+    assert_code(&out, 0);
+    let pushed = json(&out);
+    let notes: Vec<&str> = pushed["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("broken.safetensors: safetensors: "),
+        "{notes:?}"
+    );
+    assert!(
+        notes[0].ends_with("; pushed without its introspection"),
+        "{notes:?}"
+    );
+    let shown = json(&run(shelf().args(["show", "tiny@1", "--json"])));
+    let artifacts = shown["manifest"]["artifacts"].as_array().unwrap();
+    let by_path = |p: &str| artifacts.iter().find(|a| a["path"] == p).unwrap().clone();
+    let info = by_path("model.safetensors")["info"].clone();
+    assert_eq!(info["format"], "safetensors", "{info}");
+    assert_eq!(info["parameter_count"], 9);
+    assert_eq!(info["metadata"]["arch"], "tiny");
+    assert!(by_path("broken.safetensors").get("info").is_none());
+}

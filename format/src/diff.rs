@@ -338,6 +338,7 @@ mod tests {
                     size: b.len() as u64,
                     digest: Digest::of(b),
                     media_type: None,
+                    info: None,
                 })
                 .collect(),
             metrics: metrics

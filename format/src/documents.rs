@@ -88,13 +88,16 @@ impl Document for RegistryDescriptor {
 }
 
 /// One file of a version, stored at the blob key of its digest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Artifact {
     pub path: ArtifactPath,
     pub size: u64,
     pub digest: Digest,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
+    /// What the file's headers say, for a model file Shelf recognises (§5.5.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<crate::inspect::ModelFileInfo>,
 }
 
 /// A param value: a string, a number or a boolean.
@@ -637,6 +640,7 @@ mod tests {
                 size: 3,
                 digest: Digest::of(b"abc"),
                 media_type: None,
+                info: None,
             }],
             metrics: [(Key::new("f1").unwrap(), 0.9)].into(),
             params: [(Key::new("lr").unwrap(), ParamValue::String("0.01".into()))].into(),

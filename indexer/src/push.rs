@@ -365,7 +365,23 @@ impl Registry {
         let mut artifacts = Vec::with_capacity(inputs.len());
         let mut pushed = Vec::with_capacity(inputs.len());
         let mut bytes_uploaded = 0;
+        let mut notes = notes;
         for input in &inputs {
+            // What the file's headers say; a malformed model file is pushed without it.
+            let inspection = crate::inspect::inspect_file(&input.source);
+            if let Some(warning) = inspection.warning() {
+                let warning =
+                    warning.replace(&input.source.display().to_string(), input.path.as_str());
+                notes.push(format!("{warning}; pushed without its introspection"));
+            }
+            let info = inspection.into_info();
+            if info.as_ref().is_some_and(|i| i.unsafe_to_load()) {
+                notes.push(format!(
+                    "{} is a {}: loading it can run arbitrary code; load it only from a source you trust",
+                    input.path,
+                    info.as_ref().map_or("pickle", |i| i.format_name())
+                ));
+            }
             let likely_unchanged = previous.get(&input.path) == Some(&input.size);
             let up = self
                 .upload_file(
@@ -381,6 +397,7 @@ impl Registry {
                 size: up.size,
                 digest: up.digest,
                 media_type: None,
+                info,
             });
             pushed.push(PushedArtifact {
                 path: input.path.clone(),
