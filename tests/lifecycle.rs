@@ -150,6 +150,15 @@ fn every_lifecycle_command_records_one_event_and_the_state_follows() {
             "alias staging of fraud",
         );
 
+        // Compare takes aliases like any REF.
+        let c = ok_json(&backend, &["compare", "fraud@production", "fraud@latest"]);
+        assert_eq!(c["columns"], serde_json::json!(["fraud@1", "fraud@3"]));
+        assert_eq!(c["metrics"][0]["key"], "auc");
+        assert_eq!(
+            c["metrics"][0]["verdicts"],
+            serde_json::json!(["baseline", "better"])
+        );
+
         // --expect-current: a job refuses to move an alias that moved under it.
         refused(
             &backend,

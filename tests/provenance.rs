@@ -378,4 +378,54 @@ fn model_files_are_introspected_at_push_and_a_malformed_one_still_pushes() {
     assert_eq!(info["parameter_count"], 9);
     assert_eq!(info["metadata"]["arch"], "tiny");
     assert!(by_path("broken.safetensors").get("info").is_none());
+
+    // v2: a.weight reshaped to [3, 3], c.weight added; compare names the differences.
+    let header = br#"{"a.weight":{"dtype":"F32","shape":[3,3],"data_offsets":[0,36]},"b.bias":{"dtype":"F32","shape":[3],"data_offsets":[36,48]},"c.weight":{"dtype":"F16","shape":[4],"data_offsets":[48,56]}}"#;
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(header);
+    file.extend_from_slice(&[0u8; 56]);
+    let v2 = write_file(&dir.path().join("v2/model.safetensors"), &file);
+    let out = run(shelf().args(["push", "tiny"]).arg(&v2).args([
+        "--no-env",
+        "--no-code",
+        "--param",
+        "lr=0.1",
+    ]));
+    assert_code(&out, 0);
+    let out = run(shelf().args(["compare", "tiny@1", "tiny@latest", "--json"]));
+    assert_code(&out, 0);
+    let c = json(&out);
+    assert_eq!(c["columns"], serde_json::json!(["tiny@1", "tiny@2"]));
+    let arch = &c["architecture"][0];
+    assert_eq!(arch["path"], "model.safetensors");
+    let diff = &arch["diff"];
+    assert_eq!(
+        diff["parameter_count"],
+        serde_json::json!({"old": 9, "new": 16})
+    );
+    assert_eq!(diff["tensors_added"][0]["name"], "c.weight");
+    assert_eq!(
+        diff["tensors_reshaped"][0],
+        serde_json::json!({"name": "a.weight", "old": [2, 3], "new": [3, 3]})
+    );
+    let params = c["params"].as_array().unwrap();
+    assert_eq!(
+        params[0],
+        serde_json::json!({"key": "lr", "values": [null, "0.1"], "changed": true})
+    );
+    let text =
+        String::from_utf8(run(shelf().args(["compare", "tiny@1", "tiny@2"])).stdout).unwrap();
+    for line in [
+        "architecture of model.safetensors: tiny@1 → tiny@2",
+        "  parameters 9 → 16 (+7, 77.8%)",
+        "  + c.weight F16 [4]",
+        "  ~ a.weight [2, 3] → [3, 3]",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} not in:\n{text}");
+    }
+    let out = run(shelf().args(["compare", "tiny@1"]));
+    assert_code(&out, 2);
+    let out = run(shelf().args(["compare", "tiny@1", "tiny@7"]));
+    assert_code(&out, 1);
+    assert!(stderr(&out).contains("tiny@7"), "{}", stderr(&out));
 }

@@ -66,6 +66,9 @@ pub enum Command {
     Show(ShowArgs),
     /// Download a version's artifacts, verifying every size and sha256
     Pull(PullArgs),
+    /// Compare 2 to 4 versions side by side (the first is the baseline): metrics with
+    /// deltas, changed params, provenance, packages, artifacts, model architecture
+    Compare(CompareArgs),
     /// Write what is needed to reproduce a version: commit to check out, datasets with
     /// hashes, params, environment lock, training command
     Reproduce(ReproduceArgs),
@@ -395,6 +398,13 @@ pub struct ShowArgs {
     /// time (RFC 3339, e.g. 2026-10-01T12:00:00Z)
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// 2 to 4 REFs, e.g. fraud@production fraud@latest (any models)
+    #[arg(value_name = "REF", num_args = 2..=4, required = true)]
+    pub references: Vec<String>,
 }
 
 #[derive(Debug, Args)]

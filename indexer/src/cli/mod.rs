@@ -1,6 +1,7 @@
 //! Command-line parsing, output and exit codes of `shelf`.
 
 mod args;
+mod compare;
 mod output;
 mod progress;
 
@@ -200,6 +201,18 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             let dir = args.output.unwrap_or_else(|| ".".into());
             let outcome = registry.pull(&reference, &dir, reporter.as_ref()).await?;
             out.pull(&outcome)?;
+        }
+        Command::Compare(args) => {
+            let registry = open(&cli.global)?;
+            let mut manifests = Vec::with_capacity(args.references.len());
+            for raw in &args.references {
+                let reference: Reference = raw.parse()?;
+                let (_, summary) = registry.resolve(&reference).await?;
+                manifests.push(registry.manifest(&reference.model, &summary).await?);
+            }
+            let comparison = shelf_format::diff::compare(&manifests);
+            let arch = compare::architecture(&manifests);
+            out.compare(&comparison, &arch)?;
         }
         Command::Reproduce(args) => {
             let registry = open(&cli.global)?;

@@ -422,6 +422,17 @@ impl Out {
         Ok(())
     }
 
+    pub fn compare(
+        &self,
+        c: &shelf_format::diff::Comparison,
+        arch: &[(String, String, shelf_format::inspect::ArchitectureDiff)],
+    ) -> anyhow::Result<()> {
+        if self.json {
+            return self.doc(&super::compare::to_json(c, arch));
+        }
+        self.line(super::compare::to_text(c, arch))
+    }
+
     pub fn reproduce(&self, o: &shelf::reproduce::ReproduceOutcome) -> anyhow::Result<()> {
         if self.json {
             return self.doc(o);
