@@ -314,7 +314,7 @@ pub fn compare(manifests: &[VersionManifest]) -> Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::documents::{Artifact, FORMAT_VERSION, ParamValue, manifest_kind};
+    use crate::documents::{Artifact, ParamValue};
     use crate::names::{ArtifactPath, Key, ModelName};
 
     fn manifest(
@@ -324,13 +324,6 @@ mod tests {
         files: &[(&str, &[u8])],
     ) -> VersionManifest {
         VersionManifest {
-            format: FORMAT_VERSION,
-            kind: manifest_kind(),
-            model: ModelName::new("m").unwrap(),
-            version,
-            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-            created_by: "a".into(),
-            description: String::new(),
             artifacts: files
                 .iter()
                 .map(|(p, b)| Artifact {
@@ -349,14 +342,12 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (Key::new(*k).unwrap(), ParamValue::String(v.to_string())))
                 .collect(),
-            labels: Default::default(),
-            parent: None,
-            branch: None,
-            subject: Default::default(),
-            environment: None,
-            code: None,
-            run: None,
-            datasets: Vec::new(),
+            ..VersionManifest::new(
+                ModelName::new("m").unwrap(),
+                version,
+                "2026-11-01T00:00:00Z".parse().unwrap(),
+                "a",
+            )
         }
     }
 

@@ -184,6 +184,36 @@ impl Document for VersionManifest {
 }
 
 impl VersionManifest {
+    /// A manifest with nothing but its identity (no artifacts, metrics, params, labels or
+    /// provenance); fill in the rest with struct update syntax.
+    pub fn new(
+        model: ModelName,
+        version: u64,
+        created_at: Timestamp,
+        created_by: impl Into<String>,
+    ) -> Self {
+        VersionManifest {
+            format: FORMAT_VERSION,
+            kind: kind_of::<VersionManifest>(),
+            model,
+            version,
+            created_at,
+            created_by: created_by.into(),
+            description: String::new(),
+            artifacts: Vec::new(),
+            metrics: BTreeMap::new(),
+            params: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            parent: None,
+            branch: None,
+            subject: Subject::Model,
+            environment: None,
+            code: None,
+            run: None,
+            datasets: Vec::new(),
+        }
+    }
+
     /// The content id: sha256 of the canonical bytes.
     pub fn content_id(&self) -> Result<Digest, FormatError> {
         Ok(Digest::of(&encode(self)?))
@@ -628,12 +658,6 @@ mod tests {
 
     fn manifest() -> VersionManifest {
         VersionManifest {
-            format: FORMAT_VERSION,
-            kind: manifest_kind(),
-            model: ModelName::new("fraud").unwrap(),
-            version: 1,
-            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-            created_by: "ci".into(),
             description: "first".into(),
             artifacts: vec![Artifact {
                 path: ArtifactPath::new("model.onnx").unwrap(),
@@ -644,14 +668,12 @@ mod tests {
             }],
             metrics: [(Key::new("f1").unwrap(), 0.9)].into(),
             params: [(Key::new("lr").unwrap(), ParamValue::String("0.01".into()))].into(),
-            labels: BTreeMap::new(),
-            parent: None,
-            branch: None,
-            subject: Default::default(),
-            environment: None,
-            code: None,
-            run: None,
-            datasets: Vec::new(),
+            ..VersionManifest::new(
+                ModelName::new("fraud").unwrap(),
+                1,
+                "2026-11-01T00:00:00Z".parse().unwrap(),
+                "ci",
+            )
         }
     }
 

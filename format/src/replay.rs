@@ -707,30 +707,18 @@ pub fn state_at(entries: &[(LogEntry, Vec<u8>)], model: &ModelName, at: Timestam
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::documents::{FORMAT_VERSION, VersionManifest, encode, manifest_kind};
+    use crate::documents::{VersionManifest, encode};
     use crate::names::{Key, ModelName};
     use std::collections::BTreeMap;
 
     fn register(model: &str, seq: u64, prev: Option<Digest>, version: u64) -> LogEntry {
         let manifest = VersionManifest {
-            format: FORMAT_VERSION,
-            kind: manifest_kind(),
-            model: ModelName::new(model).unwrap(),
-            version,
-            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-            created_by: "ci".into(),
-            description: String::new(),
-            artifacts: vec![],
-            metrics: Default::default(),
-            params: Default::default(),
-            labels: Default::default(),
-            parent: None,
-            branch: None,
-            subject: Default::default(),
-            environment: None,
-            code: None,
-            run: None,
-            datasets: Vec::new(),
+            ..VersionManifest::new(
+                ModelName::new(model).unwrap(),
+                version,
+                "2026-11-01T00:00:00Z".parse().unwrap(),
+                "ci",
+            )
         };
         LogEntry::new(
             ModelName::new(model).unwrap(),
@@ -887,24 +875,7 @@ mod tests {
                 Event::Register { version, .. } => {
                     versions += 1;
                     let manifest = VersionManifest {
-                        format: FORMAT_VERSION,
-                        kind: manifest_kind(),
-                        model: self.model.clone(),
-                        version,
-                        created_at: time,
-                        created_by: "ci".into(),
-                        description: String::new(),
-                        artifacts: vec![],
-                        metrics: Default::default(),
-                        params: Default::default(),
-                        labels: Default::default(),
-                        parent: None,
-                        branch: None,
-                        subject: Default::default(),
-                        environment: None,
-                        code: None,
-                        run: None,
-                        datasets: Vec::new(),
+                        ..VersionManifest::new(self.model.clone(), version, time, "ci")
                     };
                     Event::Register {
                         version,
@@ -972,24 +943,12 @@ mod tests {
                     version,
                     content_id: Digest::of(b""),
                     manifest: Box::new(VersionManifest {
-                        format: FORMAT_VERSION,
-                        kind: manifest_kind(),
-                        model: self.model.clone(),
-                        version,
-                        created_at: Timestamp::from_millis(0).unwrap(),
-                        created_by: String::new(),
-                        description: String::new(),
-                        artifacts: vec![],
-                        metrics: Default::default(),
-                        params: Default::default(),
-                        labels: Default::default(),
-                        parent: None,
-                        branch: None,
-                        subject: Default::default(),
-                        environment: None,
-                        code: None,
-                        run: None,
-                        datasets: Vec::new(),
+                        ..VersionManifest::new(
+                            self.model.clone(),
+                            version,
+                            Timestamp::from_millis(0).unwrap(),
+                            String::new(),
+                        )
                     }),
                 });
             }
@@ -1542,24 +1501,12 @@ mod tests {
 
     fn dummy(version: u64) -> VersionManifest {
         VersionManifest {
-            format: FORMAT_VERSION,
-            kind: manifest_kind(),
-            model: ModelName::new("fraud").unwrap(),
-            version,
-            created_at: t("2026-10-01T00:00:00Z"),
-            created_by: "ci".into(),
-            description: String::new(),
-            artifacts: vec![],
-            metrics: Default::default(),
-            params: Default::default(),
-            labels: Default::default(),
-            parent: None,
-            branch: None,
-            subject: Default::default(),
-            environment: None,
-            code: None,
-            run: None,
-            datasets: Vec::new(),
+            ..VersionManifest::new(
+                ModelName::new("fraud").unwrap(),
+                version,
+                t("2026-10-01T00:00:00Z"),
+                "ci",
+            )
         }
     }
 }

@@ -5,8 +5,7 @@ use serde_json::Value;
 
 use crate::canonical::{Timestamp, to_canonical_vec};
 use crate::documents::{
-    CatalogEntry, Event, FORMAT_VERSION, LogEntry, ModelIndex, VersionManifest, VersionSummary,
-    decode, encode, manifest_kind,
+    CatalogEntry, Event, LogEntry, ModelIndex, VersionManifest, VersionSummary, decode, encode,
 };
 use crate::lifecycle::Status;
 use crate::names::{AliasName, Key, ModelName, TargetName};
@@ -62,24 +61,12 @@ fn spec_history() -> ModelIndex {
     let key = |s: &str| Key::new(s).unwrap();
     let register = |version: u64| {
         let manifest = VersionManifest {
-            format: FORMAT_VERSION,
-            kind: manifest_kind(),
-            model: model.clone(),
-            version,
-            created_at: t("2026-11-27T21:09:03.123Z"),
-            created_by: "ci@example.com".into(),
-            description: String::new(),
-            artifacts: vec![],
-            metrics: Default::default(),
-            params: Default::default(),
-            labels: Default::default(),
-            parent: None,
-            branch: None,
-            subject: Default::default(),
-            environment: None,
-            code: None,
-            run: None,
-            datasets: Vec::new(),
+            ..VersionManifest::new(
+                model.clone(),
+                version,
+                t("2026-11-27T21:09:03.123Z"),
+                "ci@example.com",
+            )
         };
         Event::Register {
             version,
