@@ -331,6 +331,28 @@ fn a_version_carries_its_provenance_without_secrets_and_can_be_reproduced() {
         // And everything verifies, the lock file blob included.
         let verify = json(&run(shelf().args(["verify", "--json"])));
         assert_eq!(verify["clean"], true, "{verify}");
+        // A registered dataset deleted by hand: verify names the version that pinned it.
+        block_on(async {
+            use object_store::ObjectStoreExt as _;
+            let store = backend.store();
+            for key in all_keys(&store).await {
+                if key.starts_with("models/transactions/") {
+                    store
+                        .delete(&object_store::path::Path::from(key.as_str()))
+                        .await
+                        .unwrap();
+                }
+            }
+        });
+        let out = run(shelf().args(["verify", "--json"]));
+        assert_code(&out, 1);
+        let problems = json(&out)["problems"].clone();
+        assert!(
+            problems.as_array().unwrap().iter().any(|p| p["key"]
+                == "models/fraud/_log/00000000000000000001.json"
+                && p["message"] == "the dataset of v1, transactions@1, is not registered"),
+            "{problems}"
+        );
     }
 }
 

@@ -196,26 +196,39 @@ impl Registry {
             heads.insert(model.clone(), index);
         }
 
-        // Lineage: every parent is registered with the content id its child pinned.
+        // Lineage and registered datasets: every version a manifest pins is registered
+        // with the content id it pinned.
         for (model, index) in &heads {
             for v in &index.versions {
-                let Some(parent) = &v.parent else { continue };
-                let registered = heads
-                    .get(&parent.model)
-                    .and_then(|p| p.version(parent.version))
-                    .map(|p| p.content_id);
-                let message = match registered {
-                    None => format!("the parent of v{}, {parent}, is not registered", v.version),
-                    Some(id) if id != parent.content_id => format!(
-                        "the parent of v{}, {parent}, is pinned to {} but registered as {id}",
-                        v.version, parent.content_id
-                    ),
-                    Some(_) => continue,
-                };
-                report.problems.push(Problem {
-                    key: keys::log_key(model, v.seq),
-                    message,
-                });
+                let pins = v
+                    .parent
+                    .iter()
+                    .map(|p| ("parent", p.model.clone(), p.version, p.content_id))
+                    .chain(v.datasets.iter().filter_map(|d| {
+                        let r = d.registered.as_ref()?;
+                        Some(("dataset", r.name.clone(), r.version, r.content_id))
+                    }));
+                for (what, name, version, pinned) in pins {
+                    let registered = heads
+                        .get(&name)
+                        .and_then(|p| p.version(version))
+                        .map(|p| p.content_id);
+                    let message = match registered {
+                        None => format!(
+                            "the {what} of v{}, {name}@{version}, is not registered",
+                            v.version
+                        ),
+                        Some(id) if id != pinned => format!(
+                            "the {what} of v{}, {name}@{version}, is pinned to {pinned} but registered as {id}",
+                            v.version
+                        ),
+                        Some(_) => continue,
+                    };
+                    report.problems.push(Problem {
+                        key: keys::log_key(model, v.seq),
+                        message,
+                    });
+                }
             }
         }
 
