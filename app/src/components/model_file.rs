@@ -434,3 +434,125 @@ pub fn ModelFile(path: String, info: ModelFileInfo) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shelf_format::inspect::{
+        GgufInfo, KerasInfo, LayerInfo, MetadataValue, PickleInfo, PytorchInfo,
+    };
+
+    fn facts(p: &Parts) -> Vec<(&str, &str)> {
+        p.facts
+            .iter()
+            .map(|f| (f.label, f.value.as_str()))
+            .collect()
+    }
+
+    fn titles(p: &Parts) -> Vec<(&str, usize, u64)> {
+        p.tables
+            .iter()
+            .map(|t| (t.title, t.rows.len(), t.truncated))
+            .collect()
+    }
+
+    #[test]
+    fn gguf_shows_architecture_metadata_and_tensors() {
+        let info = ModelFileInfo::Gguf(GgufInfo {
+            version: 3,
+            architecture: Some("llama".into()),
+            name: Some("tiny".into()),
+            tensor_count: 10_002,
+            parameter_count: 7_241_732_096,
+            metadata_count: 2,
+            metadata: [
+                (
+                    "general.architecture".to_string(),
+                    MetadataValue::String("llama".into()),
+                ),
+                (
+                    "llama.rope.dims".to_string(),
+                    MetadataValue::List(vec![MetadataValue::Int(64), MetadataValue::Int(64)]),
+                ),
+            ]
+            .into(),
+            tensors: vec![TensorInfo {
+                name: "token_embd.weight".into(),
+                dtype: "Q4_K".into(),
+                shape: vec![],
+            }],
+            tensors_truncated: 10_001,
+            ..Default::default()
+        });
+        let p = parts(&info);
+        assert!(p.warning.is_none());
+        assert_eq!(
+            facts(&p)[..4],
+            [
+                ("Format", "gguf"),
+                ("Parameters", "7.2 B"),
+                ("Architecture", "llama"),
+                ("Name", "tiny")
+            ]
+        );
+        assert_eq!(titles(&p), [("Metadata", 2, 0), ("Tensors", 1, 10_001)]);
+        assert_eq!(p.tables[0].rows[1], ["llama.rope.dims", "[64, 64]"]);
+    }
+
+    #[test]
+    fn keras_shows_layers_and_pickles_warn() {
+        let info = ModelFileInfo::Keras(KerasInfo {
+            keras_version: Some("3.6.0".into()),
+            class_name: Some("Sequential".into()),
+            layer_count: 2,
+            layer_classes: [("Dense".to_string(), 2)].into(),
+            layers: vec![
+                LayerInfo {
+                    name: "dense".into(),
+                    class_name: "Dense".into(),
+                },
+                LayerInfo {
+                    name: "dense_1".into(),
+                    class_name: "Dense".into(),
+                },
+            ],
+            weights_present: true,
+            ..Default::default()
+        });
+        let p = parts(&info);
+        assert!(facts(&p).contains(&("Layer classes", "Dense×2")));
+        assert!(facts(&p).contains(&("Weights", "in the archive")));
+        assert_eq!(titles(&p), [("Layers", 2, 0)]);
+
+        let unsafe_torch = ModelFileInfo::Pytorch(PytorchInfo {
+            archive_name: "archive".into(),
+            imports: vec!["builtins.exec".into(), "collections.OrderedDict".into()],
+            unsafe_to_load: true,
+            partial: true,
+            ..Default::default()
+        });
+        let p = parts(&unsafe_torch);
+        let (imports, complete, advice) = p.warning.as_ref().unwrap();
+        assert_eq!(imports, &["builtins.exec", "collections.OrderedDict"]);
+        assert!(!complete);
+        assert!(advice.contains("weights_only=True"));
+        // A safe PyTorch archive lists its imports as a fact instead.
+        let safe_torch = ModelFileInfo::Pytorch(PytorchInfo {
+            archive_name: "archive".into(),
+            imports: vec!["torch._utils._rebuild_tensor_v2".into()],
+            ..Default::default()
+        });
+        let p = parts(&safe_torch);
+        assert!(p.warning.is_none());
+        assert!(facts(&p).contains(&("Imports", "torch._utils._rebuild_tensor_v2")));
+
+        let pickle = ModelFileInfo::Pickle(PickleInfo {
+            imports: vec!["os.system".into()],
+            imports_complete: true,
+            ..Default::default()
+        });
+        let p = parts(&pickle);
+        assert_eq!(p.warning.as_ref().unwrap().0, ["os.system"]);
+        assert!(p.warning.as_ref().unwrap().1);
+    }
+}
