@@ -1738,6 +1738,23 @@ fn as_of_time_travel_shows_the_state_of_then() {
     });
 }
 
+// What sticks out past the right edge (outside a scrolling box), for the message.
+const OVERFLOW: &str = r#"
+        const vw = window.innerWidth;
+        const scrolls = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+            const o = getComputedStyle(p).overflowX;
+            if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+        } return false; };
+        const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+            + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+        const wide = Array.from(document.querySelectorAll('body *'))
+            .filter(e => e.getBoundingClientRect().right > vw + 1 && !scrolls(e))
+            .map(e => describe(e) + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + 'px)');
+        return { fits: document.documentElement.scrollWidth <= vw + 1,
+                 scrollWidth: document.documentElement.scrollWidth, innerWidth: vw,
+                 wide: wide.slice(0, 8) };
+    "#;
+
 #[test]
 fn pages_fit_a_phone_screen() {
     let site = Site::start(lifecycle_registry);
@@ -1749,22 +1766,6 @@ fn pages_fit_a_phone_screen() {
             width.as_u64().is_some_and(|w| w <= 400),
             "the window did not shrink to a phone's width: innerWidth {width}"
         );
-        // What sticks out past the right edge (outside a scrolling box), for the message.
-        const OVERFLOW: &str = r#"
-            const vw = window.innerWidth;
-            const scrolls = e => { for (let p = e.parentElement; p; p = p.parentElement) {
-                const o = getComputedStyle(p).overflowX;
-                if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
-            } return false; };
-            const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
-            const wide = Array.from(document.querySelectorAll('body *'))
-                .filter(e => e.getBoundingClientRect().right > vw + 1 && !scrolls(e))
-                .map(e => describe(e) + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + 'px)');
-            return { fits: document.documentElement.scrollWidth <= vw + 1,
-                     scrollWidth: document.documentElement.scrollWidth, innerWidth: vw,
-                     wide: wide.slice(0, 8) };
-        "#;
         let mut overflowing = Vec::new();
         let pages = [
             ("catalog", "#/", ROWS),
@@ -1799,5 +1800,748 @@ fn pages_fit_a_phone_screen() {
             "pages wider than a 390 px phone screen:\n{}",
             overflowing.join("\n")
         );
+    });
+}
+
+/// The repository's root (the ML venv and the examples live there).
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The ML venv made by scripts/setup.sh; browser tests never skip silently.
+fn ml_python() -> std::path::PathBuf {
+    let python = repo_root().join(".tools/ml-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: the fraud example trains with scikit-learn from the ML venv; run \
+         `bash scripts/setup.sh` (or the tests with scripts/test.sh)",
+        python.display()
+    );
+    python
+}
+
+/// The standard output of a command that must succeed, trimmed.
+fn output_of(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().expect("spawn");
+    assert!(out.status.success(), "{cmd:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Whether the page fits a phone screen, else what sticks out.
+async fn fits_a_phone(b: &Browser, name: &str) {
+    let report = b.eval(OVERFLOW).await;
+    assert_eq!(
+        report["fits"],
+        json!(true),
+        "{name} is wider than a 390 px phone screen: {report}"
+    );
+}
+
+#[test]
+fn the_fraud_example_shows_splits_provenance_datasets_and_who_used_them() {
+    let python = ml_python();
+    let work = tempfile::tempdir().unwrap();
+    let workdir = work.path().join("work");
+    let site = Site::start(|backend| {
+        let out = run(std::process::Command::new("bash")
+            .arg(repo_root().join("examples/fraud/run.sh"))
+            .arg(&workdir)
+            .env("SHELF", env!("CARGO_BIN_EXE_shelf"))
+            .env("SHELF_REGISTRY", backend.url())
+            .env("PYTHON", &python)
+            .env_remove("SHELF_AUTHOR"));
+        assert_code(&out, 0);
+    });
+    // What the page must show, from the training script's own output and the checkout.
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(workdir.join("out-v2/metrics.json")).unwrap())
+            .unwrap();
+    let commit = output_of(
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo_root())
+            .args(["rev-parse", "HEAD"]),
+    );
+    let sklearn = output_of(
+        std::process::Command::new(&python)
+            .args(["-c", "import sklearn; print(sklearn.__version__)"]),
+    );
+    let test_csv = workdir.join("data/test.csv");
+    let test_digest = Digest::of(&std::fs::read(&test_csv).unwrap());
+    with_browser("fraud-example", |b| async move {
+        b.goto(&site.page("#/m/fraud-detector/v/2")).await;
+
+        // Metrics per split: one row per metric, one column per split, the values written
+        // by train.py (exactly, in data-value; rounded to 4 decimals on screen).
+        b.eventually_attrs(
+            "#split-metrics thead th[data-split]",
+            "data-split",
+            &["train", "validation", "test"],
+        )
+        .await;
+        assert_eq!(
+            b.attrs("#split-metrics tbody tr", "data-metric").await,
+            ["auc", "f1", "precision", "recall"]
+        );
+        for split in ["train", "validation", "test"] {
+            for metric in ["precision", "recall", "f1", "auc"] {
+                let cell = format!(
+                    "#split-metrics tr[data-metric=\"{metric}\"] td[data-split=\"{split}\"]"
+                );
+                let want = written[split][metric].as_f64().unwrap();
+                let exact: f64 = b.attrs(&cell, "data-value").await[0].parse().unwrap();
+                assert_eq!(exact, want, "{split}.{metric}");
+                let shown: f64 = b.texts(&cell).await[0].parse().unwrap();
+                assert!((shown - want).abs() < 5e-5, "{split}.{metric}: {shown}");
+            }
+        }
+        // Every metric of the example has a split: no other metrics table.
+        assert_eq!(b.count("#metrics").await, 0);
+
+        // The environment of the interpreter that trained it, the packages filterable.
+        assert!(b.texts("#env-python").await[0].starts_with("3."));
+        assert_eq!(b.texts("#env-packages-from").await, ["interpreter"]);
+        assert_eq!(
+            b.texts("#packages tr[data-package=\"scikit-learn\"] td.version")
+                .await,
+            [sklearn.as_str()]
+        );
+        let all = b.count("#packages tr.package").await;
+        assert!(all > 5, "{all} packages");
+        b.wait_for("#package-filter")
+            .await
+            .send_keys("SCIKIT")
+            .await
+            .unwrap();
+        b.eventually_attrs("#packages tr.package", "data-package", &["scikit-learn"])
+            .await;
+        assert_eq!(
+            b.texts("#package-count").await,
+            [format!("1 of {all} packages")]
+        );
+
+        // The code: this checkout's commit. The run's command, in a code block.
+        assert_eq!(b.texts("#code-commit").await, [commit.as_str()]);
+        assert!(
+            b.texts("#run-command pre.command").await[0]
+                .starts_with("python examples/fraud/train.py train data out"),
+            "{:?}",
+            b.texts("#run-command").await
+        );
+
+        // The datasets: the registered one linked, the test CSV hashed and verified.
+        assert_eq!(
+            b.attrs("#datasets tr.dataset-link", "data-role").await,
+            ["train", "test"]
+        );
+        let train = "#datasets tr[data-role=\"train\"]";
+        assert_eq!(
+            b.texts(&format!("{train} a.dataset-ref")).await,
+            ["fraud-transactions@1"]
+        );
+        assert_eq!(
+            b.texts(&format!("{train} .badge.check")).await,
+            ["verified"]
+        );
+        let test = "#datasets tr[data-role=\"test\"]";
+        assert_eq!(
+            b.texts(&format!("{test} td.data")).await,
+            [test_csv.display().to_string()]
+        );
+        assert_eq!(
+            b.texts(&format!("{test} td.digest")).await,
+            [format!("sha256:{}", &test_digest.hex()[..12])]
+        );
+        assert_eq!(b.texts(&format!("{test} .badge.check")).await, ["verified"]);
+
+        // The joblib model: flagged unsafe, with what it imports, never loaded.
+        assert_eq!(
+            b.texts("#artifacts tr[data-path=\"model.joblib\"] .badge.unsafe")
+                .await,
+            ["unsafe to load"]
+        );
+        let joblib = ".model-file[data-path=\"model.joblib\"]";
+        let warning = b.texts(&format!("{joblib} .unsafe-warning strong")).await;
+        assert_eq!(
+            warning,
+            ["Unsafe to load: loading this file can run arbitrary code."]
+        );
+        let imports = b
+            .texts(&format!("{joblib} .unsafe-warning .imports li"))
+            .await;
+        assert!(
+            imports
+                .iter()
+                .any(|i| i.starts_with("sklearn.") && i.ends_with("GradientBoostingClassifier")),
+            "{imports:?}"
+        );
+        assert_eq!(b.texts(&format!("{joblib} dd.format")).await, ["pickle"]);
+        assert_eq!(b.texts(&format!("{joblib} dd.joblib")).await, ["yes"]);
+        b.screenshot("version").await;
+
+        // The version page fits a phone.
+        b.client.set_window_size(390, 844).await.unwrap();
+        fits_a_phone(&b, "the version page").await;
+        b.client.set_window_size(1280, 800).await.unwrap();
+
+        // The dataset link opens the dataset's page, which lists who used it.
+        b.click(&format!("{train} a.dataset-ref")).await;
+        b.eventually_texts(".version-title", &["fraud-transactions@1"])
+            .await;
+        assert_eq!(b.hash().await, "#/m/fraud-transactions/v/1");
+        b.wait_for(".version-badges .badge.kind-dataset").await;
+        b.eventually_attrs("#used-by li.user", "data-version", &["1", "2"])
+            .await;
+        assert_eq!(
+            b.texts("#used-by li.user").await,
+            ["fraud-detector@1 as train", "fraud-detector@2 as train"]
+        );
+        assert_eq!(
+            b.attrs("#used-by li.user a", "href").await,
+            ["#/m/fraud-detector/v/1", "#/m/fraud-detector/v/2"]
+        );
+        b.screenshot("dataset").await;
+
+        // Compare v1 and v2: the changed params and provenance.
+        b.open_fresh(&site.page("#/compare/fraud-detector/1,2"))
+            .await;
+        b.wait_for("#compare-provenance").await;
+        assert_eq!(
+            b.attrs("#compare-params tr.changed", "data-key").await,
+            ["model.class_weight", "model.n_estimators"]
+        );
+        let changed = b.attrs("#compare-provenance tr.changed", "data-key").await;
+        for key in ["lineage.branch", "lineage.parent", "run.command"] {
+            assert!(changed.iter().any(|k| k == key), "{key} not in {changed:?}");
+        }
+        for key in ["code.commit", "environment.python", "dataset.train"] {
+            assert!(!changed.iter().any(|k| k == key), "{key} in {changed:?}");
+        }
+        assert_eq!(
+            b.texts("#compare-provenance tr[data-key=\"lineage.branch\"] td")
+                .await,
+            ["main", "exp/class-weights"]
+        );
+        assert_eq!(
+            b.texts("#compare-provenance tr[data-key=\"dataset.train\"] td")
+                .await,
+            ["fraud-transactions@1", "fraud-transactions@1"]
+        );
+        // Same interpreter for both: no package differs, until all are shown.
+        assert_eq!(b.count("#compare-packages tr[data-key]").await, 0);
+        b.click("#packages-all").await;
+        b.eventually("all packages", all, async || {
+            b.count("#compare-packages tr[data-key]").await
+        })
+        .await;
+        assert_eq!(
+            b.texts("#compare-packages tr[data-key=\"scikit-learn\"] td")
+                .await,
+            [sklearn.as_str(), sklearn.as_str()]
+        );
+        assert_eq!(
+            b.texts(".arch-diff[data-path=\"model.joblib\"] p").await,
+            ["No architecture change."]
+        );
+        b.screenshot("compare").await;
+
+        // The model page groups its metric columns under their splits.
+        b.open_fresh(&site.page("#/m/fraud-detector")).await;
+        b.eventually_texts(
+            "#versions tr.split-groups th.split-group",
+            &["train", "validation", "test"],
+        )
+        .await;
+        assert_eq!(
+            b.texts("#versions th.metric-header").await[..4],
+            ["auc", "f1", "precision", "recall"]
+        );
+        assert_eq!(
+            b.attrs("#versions th.metric-header", "data-metric").await[..5],
+            [
+                "train.auc",
+                "train.f1",
+                "train.precision",
+                "train.recall",
+                "validation.auc"
+            ]
+        );
+
+        // The catalog: a dataset badge, and kind: in the search language.
+        b.open_fresh(&site.served.url).await;
+        expect_rows(&b, &["fraud-detector", "fraud-transactions"]).await;
+        assert_eq!(
+            b.texts(&format!("{ROWS} td.name .badge.kind-dataset"))
+                .await,
+            ["dataset"]
+        );
+        let search = b.wait_for("#search").await;
+        search.send_keys("kind:dataset").await.unwrap();
+        expect_rows(&b, &["fraud-transactions"]).await;
+        b.eventually_texts("#match-count", &["1 of 2 models"]).await;
+        search.clear().await.unwrap();
+        search.send_keys("kind:model").await.unwrap();
+        expect_rows(&b, &["fraud-detector"]).await;
+        b.screenshot("catalog").await;
+    });
+}
+
+/// `(name, dtype, shape)` of the tensors of a safetensors file.
+type Tensors<'a> = Vec<(&'a str, &'a str, &'a [u64])>;
+
+/// A safetensors file written to the spec: a JSON header of `(name, dtype, shape)`
+/// tensors laid out one after the other, then zeroed data.
+fn safetensors_file(tensors: &[(&str, &str, &[u64])]) -> Vec<u8> {
+    let mut header = serde_json::Map::new();
+    let mut offset = 0u64;
+    for (name, dtype, shape) in tensors {
+        let width = match *dtype {
+            "U8" | "I8" | "BOOL" => 1,
+            "F16" | "BF16" => 2,
+            "F32" | "I32" => 4,
+            other => panic!("no width for {other}"),
+        };
+        let size = shape.iter().product::<u64>() * width;
+        header.insert(
+            name.to_string(),
+            json!({"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}),
+        );
+        offset += size;
+    }
+    header.insert("__metadata__".into(), json!({"format": "pt"}));
+    let header = serde_json::to_vec(&serde_json::Value::Object(header)).unwrap();
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend(header);
+    out.resize(out.len() + offset as usize, 0);
+    out
+}
+
+fn pb_varint(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+/// A length-delimited protobuf field.
+fn pb_bytes(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
+    pb_varint(out, field << 3 | 2);
+    pb_varint(out, bytes.len() as u64);
+    out.extend(bytes);
+}
+
+/// A varint protobuf field.
+fn pb_int(out: &mut Vec<u8>, field: u64, v: u64) {
+    pb_varint(out, field << 3);
+    pb_varint(out, v);
+}
+
+/// A float tensor's `ValueInfoProto`: name, then `[batch, width]`.
+fn onnx_value(name: &str, width: u64) -> Vec<u8> {
+    let mut batch = Vec::new();
+    pb_bytes(&mut batch, 2, b"batch"); // Dimension.dim_param
+    let mut fixed = Vec::new();
+    pb_int(&mut fixed, 1, width); // Dimension.dim_value
+    let mut shape = Vec::new();
+    pb_bytes(&mut shape, 1, &batch);
+    pb_bytes(&mut shape, 1, &fixed);
+    let mut tensor = Vec::new();
+    pb_int(&mut tensor, 1, 1); // elem_type float
+    pb_bytes(&mut tensor, 2, &shape);
+    let mut ty = Vec::new();
+    pb_bytes(&mut ty, 1, &tensor); // TypeProto.tensor_type
+    let mut value = Vec::new();
+    pb_bytes(&mut value, 1, name.as_bytes());
+    pb_bytes(&mut value, 2, &ty);
+    value
+}
+
+/// An ONNX model written byte for byte: opset `opset`, input `X [batch, width]`, a MatMul
+/// with the initializer `W [width, 2]`, output `Y [batch, 2]`.
+fn onnx_file(opset: u64, width: u64) -> Vec<u8> {
+    let mut node = Vec::new();
+    pb_bytes(&mut node, 1, b"X");
+    pb_bytes(&mut node, 1, b"W");
+    pb_bytes(&mut node, 2, b"Y");
+    pb_bytes(&mut node, 4, b"MatMul");
+    let mut w = Vec::new();
+    pb_int(&mut w, 1, width);
+    pb_int(&mut w, 1, 2);
+    pb_int(&mut w, 2, 1); // float
+    pb_bytes(&mut w, 8, b"W");
+    let mut graph = Vec::new();
+    pb_bytes(&mut graph, 1, &node);
+    pb_bytes(&mut graph, 2, b"mlp");
+    pb_bytes(&mut graph, 5, &w);
+    pb_bytes(&mut graph, 11, &onnx_value("X", width));
+    pb_bytes(&mut graph, 12, &onnx_value("Y", 2));
+    let mut opset_id = Vec::new();
+    pb_bytes(&mut opset_id, 1, b"");
+    pb_int(&mut opset_id, 2, opset);
+    let mut model = Vec::new();
+    pb_int(&mut model, 1, 8); // ir_version
+    pb_bytes(&mut model, 2, b"shelf-tests");
+    pb_bytes(&mut model, 7, &graph);
+    pb_bytes(&mut model, 8, &opset_id);
+    model
+}
+
+const JS_URL: &str = "javascript:window.__pwned=4";
+const LOCK_FILE: &[u8] = b"numpy==1.26.4\nscikit-learn==1.5.1\n";
+
+/// Two versions of `arch-probe` pushed with the library, with hand-made model files and
+/// hostile provenance:
+///
+/// | | v1 | v2 |
+/// |---|---|---|
+/// | model.safetensors | embed.weight U8 [1000, 1200], head.weight F32 [2, 3], head.bias F32 [2] | embed.weight [1000, 1300] (reshaped), head.bias F16 (retyped), 57 `layers.NN.weight` added: 60 tensors |
+/// | model.onnx | opset 17, X [batch, 4], W [4, 2] | opset 18, X [batch, 8], W [8, 2] |
+/// | run | command HOSTILE, url `javascript:` | command HOSTILE, url https |
+/// | code | repository https, clean | repository `javascript:`, dirty |
+/// | environment | numpy 1.26.4 and a package named HOSTILE_PARAM; a lock file | numpy 2.1.0 |
+/// | datasets | test = a missing file with markup in its name (unverified) | the same |
+/// | metrics | latency_ms, train.loss, test.loss | the same, other values |
+fn arch_registry(backend: &Backend) -> Vec<u8> {
+    assert_code(&run(backend.shelf().arg("init")), 0);
+    let registry = backend.registry();
+    let dir = tempfile::tempdir().unwrap();
+    let lock = write_file(&dir.path().join("requirements.txt"), LOCK_FILE);
+    let mut layers: Vec<(String, &str, &[u64])> = Vec::new();
+    for i in 0..57 {
+        layers.push((format!("layers.{i:02}.weight"), "F32", &[1]));
+    }
+    let v2_tensors: Tensors = [
+        ("embed.weight", "U8", &[1000u64, 1300][..]),
+        ("head.bias", "F16", &[2][..]),
+        ("head.weight", "F32", &[2, 3][..]),
+    ]
+    .into_iter()
+    .chain(layers.iter().map(|(n, d, s)| (n.as_str(), *d, *s)))
+    .collect();
+    let versions: [(Tensors, u64, u64, &str, &str, f64); 2] = [
+        (
+            vec![
+                ("embed.weight", "U8", &[1000, 1200]),
+                ("head.bias", "F32", &[2]),
+                ("head.weight", "F32", &[2, 3]),
+            ],
+            17,
+            4,
+            JS_URL,
+            "https://github.com/acme/arch-probe",
+            0.4,
+        ),
+        (
+            v2_tensors,
+            18,
+            8,
+            "https://tracker.example.com/runs/7",
+            "javascript:alert(1)",
+            0.35,
+        ),
+    ];
+    for (i, (tensors, opset, width, url, repository, test_loss)) in versions.into_iter().enumerate()
+    {
+        let version = i as u64 + 1;
+        let files = dir.path().join(format!("v{version}"));
+        write_file(
+            &files.join("model.safetensors"),
+            &safetensors_file(&tensors),
+        );
+        write_file(&files.join("model.onnx"), &onnx_file(opset, width));
+        let mut packages = BTreeMap::new();
+        packages.insert(
+            "numpy".to_string(),
+            if version == 1 { "1.26.4" } else { "2.1.0" }.to_string(),
+        );
+        packages.insert(HOSTILE_PARAM.to_string(), HOSTILE_LABEL.to_string());
+        let req = shelf::PushRequest {
+            description: format!("Architecture probe v{version}."),
+            metrics: metrics(&[
+                ("latency_ms", 12.0 + version as f64),
+                ("train.loss", 0.3 - 0.05 * version as f64),
+                ("test.loss", test_loss),
+            ]),
+            environment: Some(shelf_format::Environment {
+                python: Some("3.11.7".into()),
+                packages,
+                packages_from: Some("requirements.txt".into()),
+                os: Some("Debian GNU/Linux 12 (bookworm), linux x86_64".into()),
+                cpu: Some(HOSTILE_LABEL.into()),
+                gpus: vec![shelf_format::Gpu {
+                    name: HOSTILE_LABEL.into(),
+                    driver: Some("535.104".into()),
+                    memory_mib: Some(40960),
+                }],
+                cuda: Some("12.2".into()),
+                container_image: Some(HOSTILE.into()),
+                ..Default::default()
+            }),
+            env_lock: (version == 1).then(|| lock.clone()),
+            code: Some(shelf_format::Code {
+                repository: Some(repository.into()),
+                commit: Some(if version == 1 { "a" } else { "b" }.repeat(40)),
+                branch: Some("main".into()),
+                dirty: version == 2,
+                diff_sha256: (version == 2).then(|| Digest::of(b"the uncommitted diff")),
+            }),
+            run: Some(shelf_format::Run {
+                command: Some(HOSTILE.into()),
+                url: Some(url.into()),
+                experiment: Some(HOSTILE_LABEL.into()),
+            }),
+            datasets: vec![shelf::datasets::DatasetSpec {
+                role: "test".into(),
+                target: "/nonexistent/<b>holdout</b>.csv".into(),
+            }],
+            ..shelf::PushRequest::new(ModelName::new("arch-probe").unwrap(), vec![files], "probe")
+        };
+        let outcome = block_on(registry.push(&req, &shelf::Silent))
+            .unwrap_or_else(|e| panic!("pushing arch-probe v{version}: {e}"));
+        assert_eq!(outcome.version, version);
+    }
+    LOCK_FILE.to_vec()
+}
+
+#[test]
+fn model_files_and_their_architecture_diff_with_hostile_provenance() {
+    let site = Site::start(|backend| {
+        arch_registry(backend);
+    });
+    with_browser("model-files", |b| async move {
+        let no_markup = async |page: &str| {
+            assert_eq!(b.count("main img, main b, main script").await, 0, "{page}");
+            assert!(!is_pwned(&b).await, "{page}: window.__pwned is set");
+        };
+
+        // v1: the introspected files, and hostile provenance as text.
+        b.goto(&site.page("#/m/arch-probe/v/1")).await;
+        let st = ".model-file[data-path=\"model.safetensors\"]";
+        b.eventually_texts(&format!("{st} dd.parameters"), &["1.2 M"])
+            .await;
+        assert_eq!(
+            b.attrs(&format!("{st} dd.parameters"), "title").await,
+            ["1,200,008 parameters"]
+        );
+        assert_eq!(b.texts(&format!("{st} dd.tensor-count")).await, ["3"]);
+        assert_eq!(
+            b.texts(&format!("{st} dd.dtypes")).await,
+            ["F32: 2 tensors, 8 parameters; U8: 1 tensor, 1.2 M parameters"]
+        );
+        assert_eq!(
+            b.texts(&format!(
+                "{st} table.tensors tbody tr[data-name=\"embed.weight\"] td"
+            ))
+            .await,
+            ["embed.weight", "U8", "[1000, 1200]"]
+        );
+        assert_eq!(b.count(&format!("{st} .unsafe-warning")).await, 0);
+        let onnx = ".model-file[data-path=\"model.onnx\"]";
+        assert_eq!(b.texts(&format!("{onnx} dd.opsets")).await, ["ai.onnx 17"]);
+        assert_eq!(b.texts(&format!("{onnx} dd.op-types")).await, ["MatMul×1"]);
+        assert_eq!(
+            b.texts(&format!("{onnx} table.io tbody tr td")).await,
+            [
+                "X",
+                "input",
+                "float [batch, 4]",
+                "Y",
+                "output",
+                "float [batch, 2]"
+            ]
+        );
+        assert_eq!(b.texts(&format!("{onnx} dd.parameters")).await, ["8"]);
+
+        // Hostile provenance: literal text, and a javascript: URL is not a link.
+        assert_eq!(b.texts("#run-command").await, [HOSTILE]);
+        assert_eq!(b.texts("#run-experiment").await, [HOSTILE_LABEL]);
+        assert_eq!(b.texts("#run-url").await, [JS_URL]);
+        assert_eq!(b.count("#run-url a").await, 0);
+        assert_eq!(
+            b.attrs("#code-repository a", "href").await,
+            ["https://github.com/acme/arch-probe"]
+        );
+        assert_eq!(b.texts("#code-dirty").await, ["no"]);
+        assert_eq!(b.texts("#env-container-image").await, [HOSTILE]);
+        assert_eq!(b.texts("#env-cpu").await, [HOSTILE_LABEL]);
+        assert_eq!(
+            b.texts("#env-gpus").await,
+            [format!("{HOSTILE_LABEL} (driver 535.104, 40,960 MiB)")]
+        );
+        // Packages in name order (`<` sorts before letters).
+        assert_eq!(b.texts("#packages td.name").await, [HOSTILE_PARAM, "numpy"]);
+        assert_eq!(
+            b.attrs("#packages tr.package", "data-package").await,
+            [HOSTILE_PARAM, "numpy"]
+        );
+        let missing = "#datasets tr[data-role=\"test\"]";
+        assert_eq!(
+            b.texts(&format!("{missing} td.data")).await,
+            ["/nonexistent/<b>holdout</b>.csv"]
+        );
+        assert_eq!(
+            b.texts(&format!("{missing} .badge.check")).await,
+            ["unverified"]
+        );
+        // The lock file: a download of its blob, whose bytes are the file's.
+        let href = b.attrs("#env-lock-file a.download", "href").await;
+        assert_eq!(href, [keys::blob_key(&Digest::of(LOCK_FILE))]);
+        assert_eq!(
+            b.attrs("#env-lock-file a.download", "download").await,
+            ["requirements.txt"]
+        );
+        let (status, _, body) = http("GET", &site.page(&href[0]));
+        assert_eq!(status, 200);
+        assert!(body == LOCK_FILE, "the lock file's blob holds other bytes");
+        no_markup("version 1").await;
+        b.screenshot("version-1").await;
+
+        // v2: a tracker link that is one, a javascript: repository that is not, dirty
+        // code, and 60 tensors of which 50 are drawn until "Show all".
+        b.open_fresh(&site.page("#/m/arch-probe/v/2")).await;
+        b.eventually_texts(&format!("{st} dd.parameters"), &["1.3 M"])
+            .await;
+        assert_eq!(
+            b.attrs("#run-url a", "href").await,
+            ["https://tracker.example.com/runs/7"]
+        );
+        assert_eq!(b.texts("#code-repository").await, ["javascript:alert(1)"]);
+        assert_eq!(b.count("#code-repository a").await, 0);
+        assert_eq!(
+            b.texts("#code-dirty").await,
+            [format!(
+                "yes: diff sha256:{}",
+                &Digest::of(b"the uncommitted diff").hex()[..12]
+            )]
+        );
+        let rows = format!("{st} table.tensors tbody tr");
+        assert_eq!(b.count(&rows).await, 50);
+        assert_eq!(
+            b.texts(&format!("{st} button.show-all")).await,
+            ["Show all 60 tensors"]
+        );
+        b.click(&format!("{st} button.show-all")).await;
+        b.eventually("tensor rows after Show all", 60, async || {
+            b.count(&rows).await
+        })
+        .await;
+        assert_eq!(
+            b.count(&format!("{st} button.show-all:not(.hidden)")).await,
+            0
+        );
+        no_markup("version 2").await;
+        b.screenshot("version-2").await;
+
+        // Compare: the architecture difference of each model file.
+        b.open_fresh(&site.page("#/compare/arch-probe/1,2")).await;
+        let sd = ".arch-diff[data-path=\"model.safetensors\"]";
+        b.eventually_texts(
+            &format!("{sd} .arch-parameters"),
+            &["Parameters: 1.2 M → 1.3 M (+100 K)"],
+        )
+        .await;
+        assert_eq!(
+            b.texts(&format!("{sd} .tensors-reshaped li")).await,
+            ["embed.weight: [1000, 1200] → [1000, 1300]"]
+        );
+        assert_eq!(
+            b.texts(&format!("{sd} .tensors-retyped li")).await,
+            ["head.bias: F32 → F16"]
+        );
+        assert_eq!(
+            b.texts(&format!("{sd} .tensors-added h4")).await,
+            ["Tensors added (57)"]
+        );
+        assert_eq!(
+            b.texts(&format!("{sd} .tensors-added li")).await[0],
+            "layers.00.weight F32 [1]"
+        );
+        assert_eq!(b.count(&format!("{sd} .tensors-removed")).await, 0);
+        let od = ".arch-diff[data-path=\"model.onnx\"]";
+        assert_eq!(
+            b.texts(&format!("{od} .opsets li")).await,
+            ["ai.onnx: 17 → 18"]
+        );
+        assert_eq!(
+            b.texts(&format!("{od} .values li")).await,
+            ["input X: float [batch, 4] → float [batch, 8]"]
+        );
+        assert_eq!(
+            b.texts(&format!("{od} .tensors-reshaped li")).await,
+            ["W: [4, 2] → [8, 2]"]
+        );
+        assert_eq!(
+            b.texts(&format!("{od} .arch-parameters")).await,
+            ["Parameters: 8 → 16 (+8)"]
+        );
+        // Provenance rows as text (no links), packages changed by default.
+        assert_eq!(
+            b.texts("#compare-provenance tr[data-key=\"run.command\"] td")
+                .await,
+            [HOSTILE, HOSTILE]
+        );
+        assert_eq!(
+            b.texts("#compare-provenance tr[data-key=\"run.url\"] td")
+                .await,
+            [JS_URL, "https://tracker.example.com/runs/7"]
+        );
+        assert_eq!(b.count("#compare-provenance tbody a").await, 0);
+        assert_eq!(
+            b.attrs("#compare-provenance tr.changed", "data-key").await,
+            [
+                "code.commit",
+                "code.repository",
+                "code.uncommitted changes",
+                "environment.lock_file",
+                "run.url"
+            ]
+        );
+        assert_eq!(b.texts("#packages-changed").await, ["1 of 2 changed"]);
+        assert_eq!(
+            b.attrs("#compare-packages tr[data-key]", "data-key").await,
+            ["numpy"]
+        );
+        b.click("#packages-all").await;
+        b.eventually_attrs(
+            "#compare-packages tr[data-key]",
+            "data-key",
+            &[HOSTILE_PARAM, "numpy"],
+        )
+        .await;
+        no_markup("compare").await;
+        b.screenshot("compare").await;
+
+        // The model page: metrics grouped by split, sortable by the full key.
+        b.open_fresh(&site.page("#/m/arch-probe")).await;
+        b.eventually_texts(
+            "#versions tr.split-groups th.split-group",
+            &["", "train", "test"],
+        )
+        .await;
+        assert_eq!(
+            b.attrs("#versions th.metric-header", "data-metric").await,
+            ["latency_ms", "train.loss", "test.loss"]
+        );
+        assert_eq!(
+            b.texts("#versions th.metric-header").await,
+            ["latency_ms", "loss", "loss"]
+        );
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["2", "1"])
+            .await;
+        b.click("#versions th[data-metric=\"test.loss\"] button")
+            .await;
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["1", "2"])
+            .await;
+        assert_eq!(
+            b.texts(&format!("{VERSION_ROWS} td[data-metric=\"test.loss\"]"))
+                .await,
+            ["0.4", "0.35"]
+        );
+        no_markup("model").await;
     });
 }

@@ -204,6 +204,46 @@ pub async fn load_as_of(
     Ok((state_at(&entries, model, at), problems))
 }
 
+/// The model versions that link the dataset version `dataset@version`, per model (in
+/// name order), each with the roles it was linked for. The candidates are the models whose
+/// catalog entry lists `dataset@version` in `uses`; their indexes are read
+/// `LOG_CONCURRENCY` at a time. A candidate that can't be read is reported, not fatal.
+pub async fn load_used_by(
+    dataset: &ModelName,
+    version: u64,
+) -> Result<(UsedBy, Vec<String>), ApiError> {
+    let Some(catalog) = load_catalog().await? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let candidates = crate::provenance::using_models(&catalog, dataset, version);
+    let loaded: Vec<_> = futures::stream::iter(candidates)
+        .map(|model| async move {
+            let loaded = load_model(&model).await;
+            (model, loaded)
+        })
+        .buffered(LOG_CONCURRENCY)
+        .collect()
+        .await;
+    let mut users = Vec::new();
+    let mut problems = Vec::new();
+    for (model, loaded) in loaded {
+        match loaded {
+            Ok((index, _)) => {
+                let versions =
+                    crate::provenance::linking_versions(&index.versions, dataset, version);
+                if !versions.is_empty() {
+                    users.push((model, versions));
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    Ok((users, problems))
+}
+
+/// Per model, the versions that link a dataset version and the roles they link it for.
+pub type UsedBy = Vec<(ModelName, Vec<(u64, Vec<String>)>)>;
+
 /// The full manifest of a version: its materialised copy when it hashes to the content
 /// id, else the log entry that registered it.
 pub async fn load_manifest(

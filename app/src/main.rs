@@ -7,7 +7,9 @@ mod app;
 mod chart;
 mod components;
 mod lifecycle;
+mod metrics;
 mod pages;
+mod provenance;
 mod route;
 mod text;
 

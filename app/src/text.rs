@@ -123,6 +123,59 @@ pub fn labels(v: &VersionSummary) -> String {
         .join(" ")
 }
 
+/// A count for people: `950`, `12.3 K`, `1.2 M`, `7.2 B`, `1.1 T` (powers of 1000, one
+/// decimal below 100 of a unit, none above).
+pub fn count(n: u64) -> String {
+    const UNITS: [(f64, &str); 4] = [(1e3, "K"), (1e6, "M"), (1e9, "B"), (1e12, "T")];
+    if n < 1000 {
+        return n.to_string();
+    }
+    let x = n as f64;
+    let mut i = UNITS
+        .iter()
+        .rposition(|(scale, _)| x >= *scale)
+        .unwrap_or(0);
+    loop {
+        let (scale, unit) = UNITS[i];
+        let scaled = x / scale;
+        let s = if scaled >= 99.95 {
+            format!("{scaled:.0}")
+        } else {
+            format!("{scaled:.1}")
+        };
+        // 999,950 rounds to `1000 K`: say `1 M`.
+        if s == "1000" && i + 1 < UNITS.len() {
+            i += 1;
+            continue;
+        }
+        let s = s.strip_suffix(".0").unwrap_or(&s);
+        return format!("{s} {unit}");
+    }
+}
+
+/// A signed change of a count: `+1.2 M`, `-300`, `±0`.
+pub fn count_delta(d: i128) -> String {
+    let magnitude = u64::try_from(d.unsigned_abs()).unwrap_or(u64::MAX);
+    match d.signum() {
+        0 => "±0".to_string(),
+        1 => format!("+{}", count(magnitude)),
+        _ => format!("-{}", count(magnitude)),
+    }
+}
+
+/// An integer with thousands separators: `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `value` as a link target when it is an http(s) URL; anything else (`javascript:`,
 /// `data:`, relative paths) stays text.
 pub fn http_link(value: &str) -> Option<&str> {
@@ -146,6 +199,30 @@ mod tests {
         assert_eq!(delta(0.05), "+0.05");
         assert_eq!(delta(-1.25), "-1.25");
         assert_eq!(delta(0.0), "±0");
+    }
+
+    #[test]
+    fn counts_for_people() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(950), "950");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1 K");
+        assert_eq!(count(950_000), "950 K");
+        assert_eq!(count(1_060_000), "1.1 M");
+        assert_eq!(count(12_345), "12.3 K");
+        assert_eq!(count(1_234_567), "1.2 M");
+        assert_eq!(count(999_950), "1 M");
+        assert_eq!(count(124_000_000), "124 M");
+        assert_eq!(count(7_241_732_096), "7.2 B");
+        assert_eq!(count(1_100_000_000_000), "1.1 T");
+        assert_eq!(count(u64::MAX), "18446744 T");
+        assert_eq!(count_delta(1_200_000), "+1.2 M");
+        assert_eq!(count_delta(-300), "-300");
+        assert_eq!(count_delta(0), "±0");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

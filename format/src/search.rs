@@ -5,6 +5,7 @@
 //! f1>0.8  auc>=0.9      a metric condition: > >= < <= = != against a number
 //! label:team=fraud      a label with that value;  label:team  a label present
 //! author:alice          the author (also by:alice);  name:fraud  the name only
+//! kind:dataset          datasets only;  kind:model  models only
 //! -word  -label:x=y     negation of any term
 //! a b OR c d            terms are ANDed; OR separates alternatives
 //! ```
@@ -16,6 +17,7 @@ use std::fmt;
 
 use crate::documents::VersionSummary;
 use crate::names::{Key, ModelName};
+use crate::provenance::Subject as Kind;
 
 /// A comparison of a metric with a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +49,18 @@ pub enum Condition {
     Text(String),
     Name(String),
     Author(String),
-    Label { key: String, value: Option<String> },
-    Metric { key: String, op: Op, value: f64 },
+    Label {
+        key: String,
+        value: Option<String>,
+    },
+    Metric {
+        key: String,
+        op: Op,
+        value: f64,
+    },
+    /// A model or a dataset (the `subject` of the latest version; a name without
+    /// versions counts as a model).
+    Kind(Kind),
 }
 
 /// A condition, possibly negated.
@@ -126,6 +138,12 @@ fn parse_term(raw: &str) -> Result<Term, String> {
             return Err(format!("{raw}: expected author:NAME"));
         }
         Condition::Author(rest.to_string())
+    } else if let Some(rest) = lower.strip_prefix("kind:") {
+        match rest {
+            "model" | "models" => Condition::Kind(Kind::Model),
+            "dataset" | "datasets" => Condition::Kind(Kind::Dataset),
+            _ => return Err(format!("{raw}: expected kind:model or kind:dataset")),
+        }
     } else if let Some(rest) = lower.strip_prefix("name:") {
         if rest.is_empty() {
             return Err(format!("{raw}: expected name:TEXT"));
@@ -205,6 +223,7 @@ pub struct Prepared {
     author: String,
     labels: Vec<(String, String)>,
     metrics: Vec<(String, f64)>,
+    kind: Kind,
 }
 
 impl Prepared {
@@ -225,6 +244,7 @@ impl Prepared {
             metrics: v
                 .map(|v| v.metrics.iter().map(|(k, x)| (k.to_string(), *x)).collect())
                 .unwrap_or_default(),
+            kind: v.map(|v| v.subject).unwrap_or_default(),
         }
     }
 }
@@ -251,6 +271,7 @@ impl Condition {
                 .iter()
                 .find(|(k, _)| k == key)
                 .is_some_and(|(_, x)| op.holds(*x, *value)),
+            Condition::Kind(kind) => p.kind == *kind,
         }
     }
 }
@@ -374,5 +395,48 @@ mod tests {
         assert_eq!(q.errors.len(), 2, "{:?}", q.errors);
         assert!(q.errors[0].contains("expected a number"));
         assert_eq!(hits("f1>high fraud"), ["fraud-detector"]);
+    }
+
+    #[test]
+    fn kind_separates_models_and_datasets() {
+        let model = summary("alice", "fraud model", &[("f1", 0.9)], &[]);
+        let mut data = summary("alice", "fraud transactions", &[("rows", 6000.0)], &[]);
+        data.subject = Kind::Dataset;
+        let entries = [
+            ("fraud-detector", Some(&model)),
+            ("fraud-transactions", Some(&data)),
+            ("empty", None),
+        ];
+        let hits = |query: &str| -> Vec<&str> {
+            let q = Query::parse(query);
+            assert!(q.errors.is_empty(), "{query}: {:?}", q.errors);
+            entries
+                .iter()
+                .filter(|(name, latest)| {
+                    q.matches(&Subject {
+                        name,
+                        latest: *latest,
+                    })
+                })
+                .map(|(name, _)| *name)
+                .collect()
+        };
+        assert_eq!(hits("kind:dataset"), ["fraud-transactions"]);
+        assert_eq!(hits("KIND:Datasets"), ["fraud-transactions"]);
+        // A name without versions has no subject yet: it counts as a model.
+        assert_eq!(hits("kind:model"), ["fraud-detector", "empty"]);
+        assert_eq!(hits("-kind:dataset fraud"), ["fraud-detector"]);
+        assert_eq!(
+            hits("kind:dataset OR f1>0.5"),
+            ["fraud-detector", "fraud-transactions"]
+        );
+        assert_eq!(hits("fraud kind:dataset"), ["fraud-transactions"]);
+        let q = Query::parse("kind:table fraud");
+        assert_eq!(
+            q.errors,
+            ["kind:table: expected kind:model or kind:dataset"]
+        );
+        assert_eq!(q.alternatives.len(), 1);
+        assert_eq!(q.alternatives[0].len(), 1);
     }
 }

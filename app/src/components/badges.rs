@@ -29,3 +29,10 @@ pub fn AliasBadge(
         None => view! { <span class="badge alias" data-alias=name>{label}</span> }.into_any(),
     }
 }
+
+/// Marks a registry entry that is a dataset (its versions hold data that model versions
+/// link to), not a model.
+#[component]
+pub fn DatasetBadge() -> impl IntoView {
+    view! { <span class="badge kind-dataset" title="a dataset: model versions link its versions">"dataset"</span> }
+}

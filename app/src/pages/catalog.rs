@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use shelf_format::search::{Prepared, Query, Subject};
-use shelf_format::{Catalog, CatalogEntry, ModelName, Reference, Selector};
+use shelf_format::{Catalog, CatalogEntry, ModelName, Reference, Selector, Subject as Kind};
 
 use crate::api::{self, ApiError};
 use crate::app::replace_hash;
-use crate::components::{AliasBadge, ErrorCards, StatusBadge};
+use crate::components::{AliasBadge, DatasetBadge, ErrorCards, StatusBadge};
 use crate::route::Route;
 use crate::text;
 
@@ -147,7 +147,7 @@ fn CatalogView(
                 id="search"
                 type="search"
                 aria-label="Search models"
-                placeholder="Search: fraud   f1>0.8   label:team=risk   author:alice   … OR …"
+                placeholder="Search: fraud   f1>0.8   label:team=risk   author:alice   kind:dataset   … OR …"
                 prop:value=move || query.get()
                 on:input=move |ev| {
                     let q = event_target_value(&ev);
@@ -222,7 +222,8 @@ fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
         })
         .unwrap_or_default();
     // A couple of badges per drawn row (at most MAX_ROWS rows): the aliases of the model,
-    // each linking to the version it selects, and the status of the latest version.
+    // each linking to the version it selects, the status of the latest version, and
+    // `dataset` for a dataset.
     let aliases = entry
         .aliases
         .iter()
@@ -237,10 +238,15 @@ fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
             view! { " " <AliasBadge alias=alias.clone() version=*version href /> }
         })
         .collect_view();
+    let dataset = latest
+        .as_ref()
+        .is_some_and(|v| v.subject == Kind::Dataset)
+        .then(|| view! { " " <DatasetBadge /> });
     view! {
         <tr class="model-row" data-model=name.to_string()>
             <td class="name">
                 <a href=Route::model(name.clone()).href()>{name.to_string()}</a>
+                {dataset}
                 {aliases}
                 <div class="muted description">
                     {latest.as_ref().map(|v| text::first_line(&v.description).to_string())}

@@ -1,5 +1,6 @@
 //! 2 to 4 versions side by side: metric deltas coloured better/worse, changed params
-//! highlighted, artifacts changed or identical by hash.
+//! highlighted, artifacts changed or identical by hash, provenance and packages, and how
+//! each model file's architecture changed.
 
 use std::sync::Arc;
 
@@ -8,7 +9,8 @@ use shelf_format::diff::{ArtifactStatus, Comparison, ValueRow, Verdict, compare}
 use shelf_format::{ModelIndex, ModelName, VersionManifest, keys};
 
 use crate::api::{self, ApiError};
-use crate::components::{AliasBadge, ErrorCards, Problems, StatusBadge};
+use crate::components::{AliasBadge, ArchDiffView, ErrorCards, Problems, StatusBadge};
+use crate::provenance::{path_diffs, shown_rows};
 use crate::route::Route;
 use crate::text;
 
@@ -81,6 +83,16 @@ fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
+/// One row of values across versions, highlighted when they differ.
+fn value_row(row: ValueRow) -> impl IntoView {
+    view! {
+        <tr data-key=row.key.clone() class:changed=row.changed>
+            <th>{row.key.clone()}</th>
+            {row.values.into_iter().map(|v| view! { <td>{v.unwrap_or_else(|| "—".into())}</td> }).collect_view()}
+        </tr>
+    }
+}
+
 /// A titled table of values (params, labels) across versions, changed rows highlighted.
 fn value_table(
     title: &'static str,
@@ -94,14 +106,7 @@ fn value_table(
         <div class="table-scroll">
             <table id=id class="table compare-table">
                 <thead><tr><th>{first}</th>{heads}</tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|row| view! {
-                        <tr data-key=row.key.clone() class:changed=row.changed>
-                            <th>{row.key.clone()}</th>
-                            {row.values.into_iter().map(|v| view! { <td>{v.unwrap_or_else(|| "—".into())}</td> }).collect_view()}
-                        </tr>
-                    }).collect_view()}
-                </tbody>
+                <tbody>{rows.into_iter().map(value_row).collect_view()}</tbody>
             </table>
         </div>
     }
@@ -113,6 +118,7 @@ fn CompareView(
     comparison: Comparison,
     manifests: Vec<VersionManifest>,
 ) -> impl IntoView {
+    let architecture = path_diffs(&manifests);
     let heads = move || {
         manifests
             .iter()
@@ -137,13 +143,69 @@ fn CompareView(
     let heads2 = heads.clone();
     let heads3 = heads.clone();
     let heads4 = heads.clone();
+    let heads5 = heads.clone();
+    let heads6 = heads.clone();
+    let Comparison {
+        metrics,
+        params,
+        labels,
+        artifacts,
+        provenance,
+        packages,
+        ..
+    } = comparison;
+    let packages_view = (!packages.is_empty()).then(|| {
+        let total = packages.len();
+        let changed = packages.iter().filter(|r| r.changed).count();
+        let all = RwSignal::new(false);
+        let columns = (packages[0].values.len() + 1).to_string();
+        let packages = Arc::new(packages);
+        view! {
+            <h2>"Packages"</h2>
+            <div class="toolbar">
+                <label>
+                    <input
+                        id="packages-all"
+                        type="checkbox"
+                        prop:checked=move || all.get()
+                        on:change=move |ev| all.set(event_target_checked(&ev))
+                    />
+                    {format!(" Show all {total} packages")}
+                </label>
+                <span id="packages-changed" class="muted">
+                    {format!("{changed} of {total} changed")}
+                </span>
+            </div>
+            <div class="table-scroll">
+                <table id="compare-packages" class="table compare-table">
+                    <thead><tr><th>"Package"</th>{heads6()}</tr></thead>
+                    <tbody>
+                        {move || {
+                            let rows = shown_rows(&packages, all.get());
+                            let none = rows.is_empty().then(|| view! {
+                                <tr class="none"><td colspan=columns.clone()>"No package version differs."</td></tr>
+                            });
+                            (none, rows.into_iter().map(value_row).collect_view())
+                        }}
+                    </tbody>
+                </table>
+            </div>
+        }
+    });
+    let architecture_view = (!architecture.is_empty()).then(|| {
+        view! {
+            <h2>"Model files"</h2>
+            <p class="muted">"How each model file's architecture changed from the first version, read from the files' headers."</p>
+            {architecture.into_iter().map(|diff| view! { <ArchDiffView diff /> }).collect_view()}
+        }
+    });
     view! {
         <h2>"Metrics"</h2>
         <div class="table-scroll">
             <table id="compare-metrics" class="table compare-table">
                 <thead><tr><th>"Metric"</th>{heads}</tr></thead>
                 <tbody>
-                    {comparison.metrics.iter().map(|row| {
+                    {metrics.iter().map(|row| {
                         let cells = row.values.iter().zip(&row.deltas).zip(&row.verdicts).map(|((value, delta), verdict)| {
                             let class = format!("value {}", verdict_class(*verdict));
                             view! {
@@ -160,15 +222,15 @@ fn CompareView(
                 </tbody>
             </table>
         </div>
-        {value_table("Params", "compare-params", "Param", heads2(), comparison.params)}
-        {(!comparison.labels.is_empty())
-            .then(|| value_table("Labels", "compare-labels", "Label", heads3(), comparison.labels))}
+        {value_table("Params", "compare-params", "Param", heads2(), params)}
+        {(!labels.is_empty())
+            .then(|| value_table("Labels", "compare-labels", "Label", heads3(), labels))}
         <h2>"Artifacts"</h2>
         <div class="table-scroll">
             <table id="compare-artifacts" class="table compare-table">
                 <thead><tr><th>"Path"</th>{heads4}</tr></thead>
                 <tbody>
-                    {comparison.artifacts.iter().map(|row| {
+                    {artifacts.iter().map(|row| {
                         let status = match row.status {
                             ArtifactStatus::Identical => "identical",
                             ArtifactStatus::Changed => "changed",
@@ -186,6 +248,9 @@ fn CompareView(
                 </tbody>
             </table>
         </div>
-        <p class="muted">"Datasets, code and environment are compared once versions record them."</p>
+        {architecture_view}
+        {(!provenance.is_empty())
+            .then(|| value_table("Provenance", "compare-provenance", "Fact", heads5(), provenance))}
+        {packages_view}
     }
 }

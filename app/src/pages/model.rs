@@ -8,14 +8,15 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use shelf_format::{
-    AliasName, ModelIndex, ModelName, Reference, Selector, Timestamp, VersionSummary,
+    AliasName, ModelIndex, ModelName, Reference, Selector, Subject, Timestamp, VersionSummary,
 };
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    AliasBadge, Chart, Deployments, ErrorCards, Problems, StatusBadge, Timeline,
+    AliasBadge, Chart, DatasetBadge, Deployments, ErrorCards, Problems, StatusBadge, Timeline,
 };
 use crate::lifecycle::{self, BranchFilter};
+use crate::metrics;
 use crate::route::{MAX_COMPARE, Route};
 use crate::text;
 
@@ -254,7 +255,10 @@ fn ModelView(index: Arc<ModelIndex>, as_of: bool) -> impl IntoView {
         }
         rows
     };
-    let header_keys = keys.clone();
+    // Metric columns grouped by split (`train.f1`, `test.f1` under `train`, `test`).
+    let columns = metrics::columns(&keys);
+    let groups = metrics::groups(&columns);
+    let header_columns = columns.clone();
     let series_versions = index.versions.clone();
     let series = Signal::derive(move || {
         let key = chart_metric.get();
@@ -295,8 +299,13 @@ fn ModelView(index: Arc<ModelIndex>, as_of: bool) -> impl IntoView {
     let events = index.events.clone();
     let table_model = model.clone();
 
+    let is_dataset = index
+        .versions
+        .last()
+        .is_some_and(|v| v.subject == Subject::Dataset);
     view! {
         <p class="muted">
+            {is_dataset.then(|| view! { <DatasetBadge /> " " })}
             {format!("{} version{}", index.versions.len(), if index.versions.len() == 1 { "" } else { "s" })}
             {index.updated_at.map(|t| format!(", last change {}", text::time(&t)))}
         </p>
@@ -348,6 +357,17 @@ fn ModelView(index: Arc<ModelIndex>, as_of: bool) -> impl IntoView {
         <div class="table-scroll">
             <table id="versions" class="table">
                 <thead>
+                    {(!groups.is_empty()).then(|| view! {
+                        <tr class="split-groups">
+                            <th colspan="7"></th>
+                            {groups.iter().map(|(split, n)| view! {
+                                <th class="split-group" colspan=n.to_string() data-split=split.clone().unwrap_or_default()>
+                                    {split.clone()}
+                                </th>
+                            }).collect_view()}
+                            <th colspan="2"></th>
+                        </tr>
+                    })}
                     <tr>
                         <th>"Compare"</th>
                         <th>
@@ -358,14 +378,14 @@ fn ModelView(index: Arc<ModelIndex>, as_of: bool) -> impl IntoView {
                         <th>"Parent"</th>
                         <th>"Created"</th>
                         <th>"By"</th>
-                        {header_keys
+                        {header_columns
                             .iter()
-                            .map(|k| {
-                                let key = k.clone();
+                            .map(|c| {
+                                let key = c.key.clone();
                                 view! {
-                                    <th class="metric-header" data-metric=k.clone()>
+                                    <th class="metric-header" data-metric=c.key.clone() data-split=c.split.clone() title=c.key.clone()>
                                         <button class="sort-header" on:click=move |_| sort_by(SortKey::Metric(key.clone()))>
-                                            {k.clone()}
+                                            {c.label.clone()}
                                         </button>
                                     </th>
                                 }
@@ -382,12 +402,12 @@ fn ModelView(index: Arc<ModelIndex>, as_of: bool) -> impl IntoView {
                             .map(|v| {
                                 let version = v.version;
                                 let href = Route::Version { model: table_model.clone(), version }.href();
-                                let cells = keys
+                                let cells = columns
                                     .iter()
-                                    .map(|k| {
+                                    .map(|c| {
                                         view! {
-                                            <td class="metric" data-metric=k.clone()>
-                                                {metric(&v, k).map(text::number)}
+                                            <td class="metric" data-metric=c.key.clone()>
+                                                {metric(&v, &c.key).map(text::number)}
                                             </td>
                                         }
                                     })

@@ -6,13 +6,18 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use shelf_format::{
-    Evaluation, ModelIndex, ModelName, Parent, Reference, Selector, VersionManifest,
+    Evaluation, ModelIndex, ModelName, Parent, Reference, Selector, Subject, VersionManifest,
     VersionSummary, keys,
 };
 
 use crate::api::{self, ApiError};
-use crate::components::{AliasBadge, ErrorCards, EvalChart, Problems, StatusBadge, Timeline};
+use crate::components::{
+    AliasBadge, CodeView, DatasetBadge, DatasetsView, EnvironmentView, ErrorCards, EvalChart,
+    ModelFile, Problems, RunView, StatusBadge, Timeline,
+};
 use crate::lifecycle;
+use crate::metrics::{SplitTable, by_split};
+use crate::provenance::known;
 use crate::route::Route;
 use crate::text;
 
@@ -234,6 +239,76 @@ fn evaluation_charts(
         .collect_view()
 }
 
+/// Metrics measured on splits (`train.f1`, `test.f1`): one row per metric, one column per
+/// split.
+fn split_metrics(table: SplitTable) -> impl IntoView {
+    (!table.is_empty()).then(|| {
+        let splits = table.splits.clone();
+        view! {
+            <div class="table-scroll">
+                <table id="split-metrics" class="table split-metrics">
+                    <thead>
+                        <tr>
+                            <th>"Metric"</th>
+                            {table.splits.iter().map(|s| view! { <th data-split=s.clone()>{s.clone()}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {table.rows.into_iter().map(|row| {
+                            let cells = row.values.iter().zip(&splits).map(|(v, split)| match v {
+                                Some(v) => view! {
+                                    <td class="value" data-split=split.clone() data-value=v.to_string()>{text::number(*v)}</td>
+                                }.into_any(),
+                                None => view! { <td class="value missing" data-split=split.clone()>"—"</td> }.into_any(),
+                            }).collect_view();
+                            view! { <tr data-metric=row.metric.clone()><th>{row.metric.clone()}</th>{cells}</tr> }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        }
+    })
+}
+
+/// The model versions that link this dataset version (from the catalog's `uses`, then
+/// the models' indexes).
+#[component]
+fn UsedBy(dataset: ModelName, version: u64) -> impl IntoView {
+    let users = LocalResource::new(move || {
+        let dataset = dataset.clone();
+        async move { api::load_used_by(&dataset, version).await }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Looking for the model versions that use it…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorCards errors /> }>
+                {move || Suspend::new(async move {
+                    let (users, problems) = users.await?;
+                    let body = if users.is_empty() {
+                        view! { <p id="used-by-none" class="muted">"No model version in the catalog links this dataset version."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul id="used-by" class="used-by">
+                                {users.into_iter().flat_map(|(model, versions)| {
+                                    versions.into_iter().map(move |(v, roles)| {
+                                        let href = Route::Version { model: model.clone(), version: v }.href();
+                                        view! {
+                                            <li class="user" data-model=model.to_string() data-version=v.to_string()>
+                                                <a href=href>{format!("{model}@{v}")}</a>
+                                                <span class="muted roles">{format!(" as {}", roles.join(", "))}</span>
+                                            </li>
+                                        }
+                                    })
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    };
+                    Ok::<_, ApiError>(view! { <Problems problems /> {body} })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
 #[component]
 fn Manifest(
     index: Arc<ModelIndex>,
@@ -248,10 +323,11 @@ fn Manifest(
         model.as_str().replace('/', "-"),
         version
     );
-    let metrics = manifest
-        .metrics
-        .iter()
-        .map(|(k, v)| (k.to_string(), text::number(*v)))
+    let (split_table, other_metrics) =
+        by_split(manifest.metrics.iter().map(|(k, v)| (k.as_str(), *v)));
+    let metrics = other_metrics
+        .into_iter()
+        .map(|(k, v)| (k, text::number(v)))
         .collect();
     let params = manifest
         .params
@@ -321,6 +397,12 @@ fn Manifest(
         view! { <dt>"Children"</dt><dd id="children">{links}</dd> }
     });
     let evaluations = summary.evaluations.clone();
+    let model_files: Vec<_> = manifest
+        .artifacts
+        .iter()
+        .filter_map(|a| Some((a.path.to_string(), a.info.clone().filter(known)?)))
+        .collect();
+    let is_dataset = manifest.subject == Subject::Dataset;
     let history: Vec<_> = index
         .events
         .iter()
@@ -329,6 +411,7 @@ fn Manifest(
         .collect();
     view! {
         <div class="version-badges">
+            {is_dataset.then(|| view! { <DatasetBadge /> " " })}
             <StatusBadge status=summary.effective_status() />
             " "
             {alias_badges}
@@ -350,6 +433,7 @@ fn Manifest(
         <h2>"Pull"</h2>
         <pre class="command"><code id="pull-command">{pull}</code></pre>
         {(!manifest.metrics.is_empty()).then(|| view! { <h2>"Metrics"</h2> })}
+        {split_metrics(split_table)}
         {kv_rows("metrics", metrics)}
         {(!evaluations.is_empty()).then(|| view! {
             <h2>"Evaluations"</h2>
@@ -378,6 +462,13 @@ fn Manifest(
         {kv_rows("labels", labels)}
         {(!tags.is_empty()).then(|| view! { <h2>"Tags"</h2> })}
         {kv_rows("tags", tags)}
+        {(!manifest.datasets.is_empty()).then(|| view! {
+            <h2>"Datasets"</h2>
+            <DatasetsView datasets=manifest.datasets.clone() />
+        })}
+        {manifest.code.clone().map(|code| view! { <h2>"Code"</h2><CodeView code /> })}
+        {manifest.run.clone().map(|run| view! { <h2>"Run"</h2><RunView run /> })}
+        {manifest.environment.clone().map(|env| view! { <h2>"Environment"</h2><EnvironmentView env /> })}
         <h2>"Artifacts"</h2>
         <div class="table-scroll">
             <table id="artifacts" class="table">
@@ -388,9 +479,14 @@ fn Manifest(
                         .iter()
                         .map(|a| {
                             let file_name = a.path.segments().last().unwrap_or("artifact").to_string();
+                            let info = a.info.as_ref().filter(|i| known(i));
+                            let format = info.map(|i| view! { " " <span class="badge format-badge">{i.format_name()}</span> });
+                            let unsafe_badge = info.filter(|i| i.unsafe_to_load()).map(|_| view! {
+                                " " <span class="badge unsafe" title="loading this file can run arbitrary code">"unsafe to load"</span>
+                            });
                             view! {
                                 <tr class="artifact" data-path=a.path.to_string()>
-                                    <td><a class="download" href=keys::blob_key(&a.digest) download=file_name>{a.path.to_string()}</a></td>
+                                    <td><a class="download" href=keys::blob_key(&a.digest) download=file_name>{a.path.to_string()}</a>{format}{unsafe_badge}</td>
                                     <td class="size">{text::size(a.size)}</td>
                                     <td><code class="digest">{a.digest.to_string()}</code></td>
                                 </tr>
@@ -400,6 +496,15 @@ fn Manifest(
                 </tbody>
             </table>
         </div>
+        {(!model_files.is_empty()).then(|| view! {
+            <h2>"Model files"</h2>
+            <p class="muted">"Read from the files' headers at push; nothing was loaded or run."</p>
+            {model_files.into_iter().map(|(path, info)| view! { <ModelFile path info /> }).collect_view()}
+        })}
+        {is_dataset.then(|| view! {
+            <h2>"Used by"</h2>
+            <UsedBy dataset=model.clone() version />
+        })}
         {(!history.is_empty()).then(|| view! {
             <h2>"History"</h2>
             <Timeline id="version-timeline" model=model.clone() events=history />
