@@ -442,6 +442,61 @@ async fn is_pwned(b: &Browser) -> bool {
     b.eval("return window.__pwned === undefined").await != json!(true)
 }
 
+/// 60 models, pushed through the library (fast): more than one page of catalog rows.
+fn many_models(backend: &Backend) {
+    let registry = backend.registry();
+    block_on(registry.init(&shelf::InitOptions {
+        name: "many".into(),
+        actor: "test".into(),
+        single_writer: false,
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = support::write_file(&dir.path().join("w.bin"), b"w");
+    for i in 0..60 {
+        let model = ModelName::new(format!("model-{i:02}")).unwrap();
+        let mut request = shelf::PushRequest::new(model, vec![file.clone()], "test");
+        if i % 2 == 0 {
+            request.labels = [(Key::new("team").unwrap(), "even".to_string())].into();
+        }
+        block_on(registry.push(&request, &shelf::Silent)).unwrap();
+    }
+}
+
+#[test]
+fn the_catalog_draws_a_page_of_rows_and_shows_more_on_demand() {
+    let site = Site::start(many_models);
+    with_browser("show-more", |b| async move {
+        b.goto(&site.served.url).await;
+        b.eventually("first page", 50, async || b.count(ROWS).await)
+            .await;
+        b.eventually_texts(
+            "#match-count",
+            &["60 of 60 models match; showing the first 50"],
+        )
+        .await;
+        assert_eq!(b.texts("#show-more").await, ["Show 10 more"]);
+        b.click("#show-more").await;
+        b.eventually("all rows", 60, async || b.count(ROWS).await)
+            .await;
+        b.eventually_texts("#match-count", &["60 of 60 models"])
+            .await;
+        assert_eq!(b.count("#show-more").await, 0);
+        // A new search starts from one page again: 30 match, all drawn.
+        let search = b.wait_for("#search").await;
+        search.send_keys("label:team=even").await.unwrap();
+        b.eventually_texts("#match-count", &["30 of 60 models"])
+            .await;
+        assert_eq!(b.count(ROWS).await, 30);
+        search.clear().await.unwrap();
+        search.send_keys("model").await.unwrap();
+        b.eventually("one page after a new search", 50, async || {
+            b.count(ROWS).await
+        })
+        .await;
+    });
+}
+
 #[test]
 fn catalog_lists_models_and_searches_as_you_type() {
     let site = Site::start(sample_registry);

@@ -13,7 +13,9 @@ use crate::route::Route;
 use crate::text;
 
 /// Rows drawn at most; a search narrows the rest.
-const MAX_ROWS: usize = 100;
+/// Rows drawn at first, and added by each "Show more": drawing fewer rows keeps a
+/// keystroke under one frame budget on 10,000 models (docs/benchmarks.md).
+const PAGE_ROWS: usize = 50;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Sort {
@@ -44,13 +46,14 @@ fn metric_of(entry: &CatalogEntry, key: &str) -> Option<f64> {
         .map(|(_, v)| *v)
 }
 
-/// The models matching `query`, sorted, at most `MAX_ROWS`, and how many matched.
+/// The models matching `query`, sorted, at most `limit`, and how many matched.
 /// `prepared` holds each model's searchable text, in the catalog's order.
 fn select(
     catalog: &Catalog,
     prepared: &[Prepared],
     query: &str,
     sort: &Sort,
+    limit: usize,
 ) -> (Vec<(ModelName, CatalogEntry)>, usize, Vec<String>) {
     let query = Query::parse(query);
     let mut hits: Vec<(&ModelName, &CatalogEntry)> = catalog
@@ -78,7 +81,7 @@ fn select(
     let total = hits.len();
     let rows = hits
         .into_iter()
-        .take(MAX_ROWS)
+        .take(limit)
         .map(|(n, e)| (n.clone(), e.clone()))
         .collect();
     (rows, total, query.errors)
@@ -139,7 +142,16 @@ fn CatalogView(
         .iter()
         .map(|(name, entry)| Prepared::new(&Subject::new(name, entry.latest.as_ref())))
         .collect();
-    let selection = Memo::new(move |_| select(&catalog, &prepared, &query.read(), &sort.read()));
+    let limit = RwSignal::new(PAGE_ROWS);
+    let selection = Memo::new(move |_| {
+        select(
+            &catalog,
+            &prepared,
+            &query.read(),
+            &sort.read(),
+            limit.get(),
+        )
+    });
 
     view! {
         <div class="toolbar">
@@ -152,12 +164,16 @@ fn CatalogView(
                 on:input=move |ev| {
                     let q = event_target_value(&ev);
                     replace_hash(&Route::Catalog { query: q.clone() }.href());
+                    limit.set(PAGE_ROWS);
                     query.set(q);
                 }
             />
             <label class="sort">
                 "Sort by "
-                <select id="sort" on:change=move |ev| sort.set(Sort::parse(&event_target_value(&ev)))>
+                <select id="sort" on:change=move |ev| {
+                    limit.set(PAGE_ROWS);
+                    sort.set(Sort::parse(&event_target_value(&ev)));
+                }>
                     <option value="name">"name"</option>
                     <option value="updated">"last update"</option>
                     {metric_keys
@@ -209,6 +225,22 @@ fn CatalogView(
                 />
             </tbody>
         </table>
+        {move || {
+            let (drawn, total) = selection.with(|(rows, total, _)| (rows.len(), *total));
+            (drawn < total)
+                .then(|| {
+                    let more = PAGE_ROWS.min(total - drawn);
+                    view! {
+                        <button
+                            id="show-more"
+                            class="show-more"
+                            on:click=move |_| limit.update(|l| *l += PAGE_ROWS)
+                        >
+                            {format!("Show {more} more")}
+                        </button>
+                    }
+                })
+        }}
     }
 }
 
@@ -221,7 +253,7 @@ fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
             text::headline_metric(&v.metrics).map(|(k, x)| format!("{k} {}", text::number(x)))
         })
         .unwrap_or_default();
-    // A couple of badges per drawn row (at most MAX_ROWS rows): the aliases of the model,
+    // A couple of badges per drawn row (PAGE_ROWS rows until "Show more"): the aliases of the model,
     // each linking to the version it selects, the status of the latest version, and
     // `dataset` for a dataset.
     let aliases = entry
