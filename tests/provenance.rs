@@ -451,3 +451,59 @@ fn model_files_are_introspected_at_push_and_a_malformed_one_still_pushes() {
     assert_code(&out, 1);
     assert!(stderr(&out).contains("tiny@7"), "{}", stderr(&out));
 }
+
+#[test]
+fn external_datasets_on_s3_are_hashed_object_or_prefix() {
+    let backend = Backend::s3();
+    let Backend::S3 { bucket, .. } = &backend else {
+        unreachable!()
+    };
+    let bucket = bucket.clone();
+    let store = backend.bucket_store().unwrap();
+    let parts: [(&str, &[u8]); 2] = [
+        ("part-0.csv", b"a,b\n1,0\n"),
+        ("sub/part-1.csv", b"a,b\n2,1\n"),
+    ];
+    block_on(async {
+        use object_store::ObjectStoreExt as _;
+        for (name, bytes) in parts {
+            let path = object_store::path::Path::from(format!("external/holdout/{name}"));
+            store.put(&path, bytes.to_vec().into()).await.unwrap();
+        }
+    });
+    assert_code(&run(backend.shelf().arg("init")), 0);
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_file(&dir.path().join("m.bin"), b"m");
+    let out = run(backend
+        .shelf()
+        .args(["push", "fraud"])
+        .arg(&model)
+        .args(["--no-env", "--no-code", "--json"])
+        .arg(format!(
+            "--dataset=one=s3://{bucket}/external/holdout/part-0.csv"
+        ))
+        .arg(format!("--dataset=all=s3://{bucket}/external/holdout")));
+    assert_code(&out, 0);
+    assert_eq!(json(&out)["notes"], serde_json::json!([]));
+    let shown = json(&run(backend.shelf().args(["show", "fraud@1", "--json"])));
+    let datasets = shown["manifest"]["datasets"].as_array().unwrap().clone();
+    let one = datasets.iter().find(|d| d["role"] == "one").unwrap();
+    assert_eq!(one["verified"], true);
+    assert_eq!(one["size"], parts[0].1.len());
+    assert_eq!(
+        one["digest"],
+        shelf_format::Digest::of(parts[0].1).to_string()
+    );
+    // A prefix: the sha256 of its sha256sum-style listing, paths relative to the prefix.
+    let listing: String = parts
+        .iter()
+        .map(|(name, bytes)| format!("{}  {name}\n", shelf_format::Digest::of(bytes).hex()))
+        .collect();
+    let all = datasets.iter().find(|d| d["role"] == "all").unwrap();
+    assert_eq!(all["verified"], true);
+    assert_eq!(all["size"], parts[0].1.len() + parts[1].1.len());
+    assert_eq!(
+        all["digest"],
+        shelf_format::Digest::of(listing.as_bytes()).to_string()
+    );
+}

@@ -134,6 +134,24 @@ impl Backend {
         }
     }
 
+    /// The whole bucket of an S3 backend (outside the registry's prefix), to put data a
+    /// registry links to.
+    pub fn bucket_store(&self) -> Option<Arc<dyn ObjectStore>> {
+        let Backend::S3 { bucket, .. } = self else {
+            return None;
+        };
+        let s3 = AmazonS3Builder::new()
+            .with_endpoint(s3_endpoint())
+            .with_allow_http(true)
+            .with_bucket_name(bucket)
+            .with_region("us-east-1")
+            .with_access_key_id("testing")
+            .with_secret_access_key("testing")
+            .build()
+            .unwrap();
+        Some(Arc::new(s3))
+    }
+
     /// A registry object on this backend (for memory, each call is a new empty store, so
     /// keep the one you get).
     pub fn registry(&self) -> Registry {
