@@ -116,21 +116,10 @@ impl Backend {
                 std::fs::create_dir_all(&root).unwrap();
                 Arc::new(LocalFileSystem::new_with_prefix(root).unwrap())
             }
-            Backend::S3 { bucket, prefix } => {
-                let s3 = AmazonS3Builder::new()
-                    .with_endpoint(s3_endpoint())
-                    .with_allow_http(true)
-                    .with_bucket_name(bucket)
-                    .with_region("us-east-1")
-                    .with_access_key_id("testing")
-                    .with_secret_access_key("testing")
-                    .build()
-                    .unwrap();
-                Arc::new(object_store::prefix::PrefixStore::new(
-                    Arc::new(s3) as Arc<dyn ObjectStore>,
-                    prefix.as_str(),
-                ))
-            }
+            Backend::S3 { prefix, .. } => Arc::new(object_store::prefix::PrefixStore::new(
+                self.bucket_store().expect("an S3 backend has a bucket"),
+                prefix.as_str(),
+            )),
         }
     }
 
