@@ -287,6 +287,19 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every type this build writes, as [`Event::type_name`] gives them.
+    pub const TYPES: [&'static str; 9] = [
+        "register",
+        "alias-set",
+        "alias-unset",
+        "status",
+        "tag",
+        "untag",
+        "evaluation",
+        "deployment",
+        "undeployment",
+    ];
+
     /// The `type` of the event, as written.
     pub fn type_name(&self) -> &'static str {
         match self {

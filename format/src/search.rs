@@ -327,6 +327,21 @@ mod tests {
         }
     }
 
+    /// The names whose latest version `query` matches.
+    fn matching<'a>(entries: &[(&'a str, Option<&VersionSummary>)], query: &str) -> Vec<&'a str> {
+        let q = Query::parse(query);
+        entries
+            .iter()
+            .filter(|(name, latest)| {
+                q.matches(&Subject {
+                    name,
+                    latest: *latest,
+                })
+            })
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
     fn hits(query: &str) -> Vec<&'static str> {
         let fraud = summary(
             "Alice",
@@ -345,17 +360,7 @@ mod tests {
             ("demand-forecaster", Some(&demand)),
             ("empty", None),
         ];
-        let q = Query::parse(query);
-        models
-            .iter()
-            .filter(|(name, latest)| {
-                q.matches(&Subject {
-                    name,
-                    latest: *latest,
-                })
-            })
-            .map(|(name, _)| *name)
-            .collect()
+        matching(&models, query)
     }
 
     #[test]
@@ -408,18 +413,8 @@ mod tests {
             ("empty", None),
         ];
         let hits = |query: &str| -> Vec<&str> {
-            let q = Query::parse(query);
-            assert!(q.errors.is_empty(), "{query}: {:?}", q.errors);
-            entries
-                .iter()
-                .filter(|(name, latest)| {
-                    q.matches(&Subject {
-                        name,
-                        latest: *latest,
-                    })
-                })
-                .map(|(name, _)| *name)
-                .collect()
+            assert!(Query::parse(query).errors.is_empty(), "{query}");
+            matching(&entries, query)
         };
         assert_eq!(hits("kind:dataset"), ["fraud-transactions"]);
         assert_eq!(hits("KIND:Datasets"), ["fraud-transactions"]);

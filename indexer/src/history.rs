@@ -4,7 +4,7 @@
 
 use futures::StreamExt;
 use shelf_format::{
-    EventSummary, LogEntry, ModelIndex, ModelName, Reference, TargetName, Timestamp,
+    Event, EventSummary, LogEntry, ModelIndex, ModelName, Reference, TargetName, Timestamp,
     VersionSummary, keys, state_at,
 };
 
@@ -12,17 +12,15 @@ use crate::error::{Error, Result};
 use crate::registry::{Mode, ModelView, Problem, READ_CONCURRENCY, Registry};
 
 /// The event types `shelf log --action` accepts, as written in the log.
-pub const EVENT_TYPES: [&str; 9] = [
-    "register",
-    "alias-set",
-    "alias-unset",
-    "status",
-    "tag",
-    "untag",
-    "evaluation",
-    "deployment",
-    "undeployment",
-];
+pub const EVENT_TYPES: [&str; 9] = Event::TYPES;
+
+/// A model the catalog lists without a log.
+fn no_log(name: &ModelName) -> Problem {
+    Problem {
+        key: keys::log_key(name, 1),
+        message: "the catalog lists this model but its log has no entries".into(),
+    }
+}
 
 /// Which audit-trail lines to show.
 #[derive(Debug, Clone, Default)]
@@ -98,13 +96,7 @@ impl Registry {
     /// the logs. Models the catalog lists whose log is gone are reported as problems.
     pub async fn all_models(&self) -> Result<(Vec<ModelView>, Vec<Problem>)> {
         self.descriptor().await?;
-        let mut names = self.list_model_names().await?;
-        let (_, catalog, mut problems) = self.read_catalog().await?;
-        if let Some(catalog) = catalog {
-            names.extend(catalog.models.keys().cloned());
-        }
-        names.sort();
-        names.dedup();
+        let (names, mut problems) = self.known_model_names().await?;
         let loaded: Vec<(ModelName, Result<ModelView>)> = futures::stream::iter(names)
             .map(|name| async move {
                 let view = self.load_model(&name, Mode::Lenient).await;
@@ -117,14 +109,23 @@ impl Registry {
         for (name, view) in loaded {
             match view {
                 Ok(view) => views.push(view),
-                Err(Error::NotFound { .. }) => problems.push(Problem {
-                    key: keys::log_key(&name, 1),
-                    message: "the catalog lists this model but its log has no entries".into(),
-                }),
+                Err(Error::NotFound { .. }) => problems.push(no_log(&name)),
                 Err(e) => return Err(e),
             }
         }
         Ok((views, problems))
+    }
+
+    /// Every model name: those with a log (listed) and those the catalog knows.
+    async fn known_model_names(&self) -> Result<(Vec<ModelName>, Vec<Problem>)> {
+        let mut names = self.list_model_names().await?;
+        let (_, catalog, problems) = self.read_catalog().await?;
+        if let Some(catalog) = catalog {
+            names.extend(catalog.models.keys().cloned());
+        }
+        names.sort();
+        names.dedup();
+        Ok((names, problems))
     }
 
     /// The views of `model` only, or of every model.
@@ -201,6 +202,11 @@ impl Registry {
     /// is a usage error that says when the model was created.
     pub async fn model_at(&self, model: &ModelName, at: Timestamp) -> Result<ModelIndex> {
         self.descriptor().await?;
+        self.state_as_of(model, at).await
+    }
+
+    /// [`Registry::model_at`] without checking the registry descriptor (callers did).
+    async fn state_as_of(&self, model: &ModelName, at: Timestamp) -> Result<ModelIndex> {
         let entries = self.read_log(model).await?;
         let state = state_at(&entries, model, at);
         if state.head.is_none() {
@@ -239,19 +245,38 @@ impl Registry {
         model: Option<&ModelName>,
         at: Option<Timestamp>,
     ) -> Result<Deployments> {
-        let (views, mut problems) = self.models(model).await?;
-        let mut states = Vec::with_capacity(views.len());
-        for view in views {
-            problems.extend(view.problems);
-            match at {
-                None => states.push(view.index),
-                Some(at) => match self.model_at(&view.index.model, at).await {
-                    Ok(state) => states.push(state),
-                    Err(Error::Usage(_)) if model.is_none() => {}
-                    Err(e) => return Err(e),
-                },
+        let mut states = Vec::new();
+        let problems = match at {
+            // Now: the indexes, caught up from the logs.
+            None => {
+                let (views, mut problems) = self.models(model).await?;
+                for view in views {
+                    problems.extend(view.problems);
+                    states.push(view.index);
+                }
+                problems
             }
-        }
+            // Then: each log replayed up to `at` (the indexes only know the present).
+            Some(at) => {
+                self.descriptor().await?;
+                let (names, mut problems) = match model {
+                    Some(model) => (vec![model.clone()], Vec::new()),
+                    None => self.known_model_names().await?,
+                };
+                for name in names {
+                    match self.state_as_of(&name, at).await {
+                        Ok(state) => states.push(state),
+                        // Registry-wide, a model that did not exist yet ran nowhere.
+                        Err(Error::Usage(_)) if model.is_none() => {}
+                        Err(Error::NotFound { .. }) if model.is_none() => {
+                            problems.push(no_log(&name))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                problems
+            }
+        };
         let mut deployments: Vec<DeploymentRow> = states
             .into_iter()
             .flat_map(|state| {

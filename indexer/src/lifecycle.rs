@@ -2,7 +2,9 @@
 //! immutable log entry, committed with the same put-if-absent protocol as a version and
 //! re-validated against the current state on every attempt.
 
-use shelf_format::{Event, LogEntry, ModelIndex, ModelName};
+use std::sync::OnceLock;
+
+use shelf_format::{Event, LogEntry, ModelIndex, ModelName, Reference};
 
 use crate::error::{Error, Result};
 use crate::registry::{Mode, Registry, now};
@@ -72,5 +74,31 @@ impl Registry {
             attempts,
             warnings,
         })
+    }
+
+    /// Append an event about the version `reference` selects (`fraud@production`,
+    /// `fraud@7`…). The reference is resolved against the state the first attempt reads,
+    /// so the model is read once, and an alias that moves while this writer loses a race
+    /// does not retarget the event; `make` builds the event for that version from the
+    /// current state (it runs again after a lost race, like [`Registry::append_event`]'s).
+    pub async fn append_version_event(
+        &self,
+        reference: &Reference,
+        actor: &str,
+        reason: Option<String>,
+        make: impl Fn(&ModelIndex, u64) -> Result<Event>,
+    ) -> Result<EventOutcome> {
+        let chosen = OnceLock::new();
+        self.append_event(&reference.model, actor, reason, |index| {
+            let version = match chosen.get() {
+                Some(version) => *version,
+                None => {
+                    let version = crate::read::select(index, reference)?.version;
+                    *chosen.get_or_init(|| version)
+                }
+            };
+            make(index, version)
+        })
+        .await
     }
 }

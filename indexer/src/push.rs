@@ -11,6 +11,7 @@ use shelf_format::{
     VersionManifest, documents::manifest_kind, encode, keys,
 };
 
+use crate::capture::environment::{LockFile, read_lock};
 use crate::capture::redact::{redact_in_place, strip_url_credentials};
 use crate::datasets::DatasetSpec;
 use crate::error::{Error, Result};
@@ -260,6 +261,32 @@ fn walk(root: &FsPath, dir: &FsPath, out: &mut Vec<InputFile>) -> Result<()> {
     Ok(())
 }
 
+/// Read `--env-lock` once, before anything is written: its name, format, packages and text.
+fn read_env_lock(path: &FsPath) -> Result<(String, LockFile)> {
+    if !path.is_file() {
+        return Err(Error::Usage(format!(
+            "--env-lock {}: no such file",
+            path.display()
+        )));
+    }
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io("read", path, e))?
+        .len();
+    if size > crate::upload::PART_SIZE as u64 {
+        return Err(Error::Usage(format!(
+            "--env-lock {}: a lock file is at most {} bytes",
+            path.display(),
+            crate::upload::PART_SIZE
+        )));
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("lock")
+        .to_string();
+    Ok((name, read_lock(path)?))
+}
+
 /// Check the free-text fields of a request.
 fn check_request(req: &PushRequest) -> Result<()> {
     check_text("description", &req.description, MAX_DESCRIPTION, true)?;
@@ -295,23 +322,7 @@ impl Registry {
         let req = &req;
         check_request(req)?;
         let inputs = collect_inputs(&req.paths)?;
-        if let Some(lock) = &req.env_lock {
-            let small =
-                std::fs::metadata(lock).is_ok_and(|m| m.len() <= crate::upload::PART_SIZE as u64);
-            if lock.is_file() && !small {
-                return Err(Error::Usage(format!(
-                    "--env-lock {}: a lock file is at most {} bytes",
-                    lock.display(),
-                    crate::upload::PART_SIZE
-                )));
-            }
-            if !lock.is_file() {
-                return Err(Error::Usage(format!(
-                    "--env-lock {}: no such file",
-                    lock.display()
-                )));
-            }
-        }
+        let lock = req.env_lock.as_deref().map(read_env_lock).transpose()?;
         self.descriptor().await?;
         let (datasets, notes) = self.link_datasets(&req.datasets).await?;
         let parent = match &req.parent {
@@ -407,15 +418,17 @@ impl Registry {
             });
         }
         let mut environment = req.environment.clone();
-        if let Some(lock) = &req.env_lock {
-            let name = lock
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("lock")
-                .to_string();
+        if let Some((name, lock)) = lock {
+            let env = environment.get_or_insert_with(Environment::default);
+            env.packages_from = Some(lock.format.to_string());
+            env.packages.clear();
+            for (package, mut version) in lock.packages {
+                let field = format!("environment.packages.{package}");
+                redact_in_place(&mut version, &field, &mut redacted);
+                env.packages.insert(package, version);
+            }
             // A lock file can carry an index URL with a password: it is stored redacted.
-            let text = std::fs::read_to_string(lock).map_err(|e| Error::io("read", lock, e))?;
-            let mut stored = text.clone();
+            let mut stored = lock.text;
             redact_in_place(&mut stored, "environment.lock_file", &mut redacted);
             let up = self
                 .upload_bytes(stored.into_bytes(), &name, reporter)

@@ -20,9 +20,9 @@ pub struct EnvOptions {
     /// The interpreter to ask for its packages [default: `$VIRTUAL_ENV/bin/python`, then
     /// `python3`, then `python` on PATH].
     pub python: Option<PathBuf>,
-    /// A lock file: its packages are recorded instead of the interpreter's, and the file
-    /// itself is stored with the version.
-    pub lock: Option<PathBuf>,
+    /// A lock file gives the packages (`shelf push` reads and stores it, see
+    /// [`read_lock`]): only the interpreter's version is asked for.
+    pub packages_from_lock: bool,
     /// A container image reference, pinned by digest.
     pub container_image: Option<String>,
 }
@@ -44,16 +44,13 @@ pub fn capture(opts: &EnvOptions) -> Result<(Environment, Vec<String>)> {
         check_image(image)?;
         env.container_image = Some(image.clone());
     }
-    match &opts.lock {
-        Some(lock) => {
-            let (format, packages) = read_lock(lock)?;
-            env.packages = packages;
-            env.packages_from = Some(format.to_string());
+    match opts.packages_from_lock {
+        true => {
             if let Some(python) = interpreter(opts.python.as_deref()) {
                 env.python = python_version(&python);
             }
         }
-        None => match interpreter(opts.python.as_deref()) {
+        false => match interpreter(opts.python.as_deref()) {
             Some(python) => match python_packages(&python) {
                 Ok((version, packages)) => {
                     env.python = Some(version);
@@ -191,8 +188,18 @@ fn python_version(python: &Path) -> Option<String> {
     run(cmd).ok().map(|s| s.trim().to_string())
 }
 
+/// A lock file, read once: its format, its packages and its text (stored redacted).
+#[derive(Debug, Clone)]
+pub struct LockFile {
+    /// `requirements.txt`, `uv.lock`, `poetry.lock` or `environment.yml`.
+    pub format: &'static str,
+    /// Name → version or spec.
+    pub packages: BTreeMap<String, String>,
+    pub text: String,
+}
+
 /// Read a lock file: which format, and its packages (name → version or spec).
-pub fn read_lock(path: &Path) -> Result<(&'static str, BTreeMap<String, String>)> {
+pub fn read_lock(path: &Path) -> Result<LockFile> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -238,7 +245,11 @@ pub fn read_lock(path: &Path) -> Result<(&'static str, BTreeMap<String, String>)
     if packages.is_empty() {
         return Err(bad(format!("no packages found in this {format}")));
     }
-    Ok((format, packages))
+    Ok(LockFile {
+        format,
+        packages,
+        text,
+    })
 }
 
 /// `name==1.2`, `name>=1`, `name @ url` lines; comments, options and blank lines skipped.
@@ -384,7 +395,11 @@ mod tests {
             "requirements.txt",
             "# training deps\nnumpy==1.26.4\nscikit_learn==1.5.1  # pinned\npandas>=2.0\n-r other.txt\n--extra-index-url https://pypi.example.com/simple\nmylib @ git+https://github.com/acme/mylib@v1.2\nrequests[socks]==2.32.3; python_version > \"3.8\"\n",
         );
-        let (format, p) = read_lock(&req).unwrap();
+        let LockFile {
+            format,
+            packages: p,
+            ..
+        } = read_lock(&req).unwrap();
         assert_eq!(format, "requirements.txt");
         assert_eq!(p["numpy"], "1.26.4");
         assert_eq!(p["scikit-learn"], "1.5.1");
@@ -397,7 +412,11 @@ mod tests {
             "uv.lock",
             "version = 1\nrequires-python = \">=3.11\"\n\n[[package]]\nname = \"numpy\"\nversion = \"2.1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n[[package]]\nname = \"fraud-train\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n",
         );
-        let (format, p) = read_lock(&uv).unwrap();
+        let LockFile {
+            format,
+            packages: p,
+            ..
+        } = read_lock(&uv).unwrap();
         assert_eq!(
             (format, p["numpy"].as_str(), p.len()),
             ("uv.lock", "2.1.0", 2)
@@ -407,13 +426,17 @@ mod tests {
             "poetry.lock",
             "[[package]]\nname = \"Torch\"\nversion = \"2.3.0\"\ndescription = \"\"\noptional = false\n\n[metadata]\nlock-version = \"2.0\"\n",
         );
-        assert_eq!(read_lock(&poetry).unwrap().1["torch"], "2.3.0");
+        assert_eq!(read_lock(&poetry).unwrap().packages["torch"], "2.3.0");
 
         let conda = write(
             "environment.yml",
             "name: train\nchannels: [conda-forge]\ndependencies:\n  - python=3.11.7\n  - conda-forge::numpy=1.26.4=py311h64a7726_0\n  - pip\n  - pip:\n    - xgboost==2.0.3\n",
         );
-        let (format, p) = read_lock(&conda).unwrap();
+        let LockFile {
+            format,
+            packages: p,
+            ..
+        } = read_lock(&conda).unwrap();
         assert_eq!(format, "environment.yml");
         assert_eq!(p["python"], "3.11.7");
         assert_eq!(p["numpy"], "1.26.4");

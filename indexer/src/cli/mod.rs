@@ -255,10 +255,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                     },
                 )?)),
             };
-            let (_, target) = registry.resolve(&reference).await?;
-            let version = target.version;
             let outcome = registry
-                .append_event(&reference.model, &actor(), Some(args.reason), |index| {
+                .append_version_event(&reference, &actor(), Some(args.reason), |index, version| {
                     let current = index.alias_version(&alias);
                     if let Some(expected) = expect {
                         if current != expected {
@@ -315,10 +313,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             let registry = open(&cli.global)?;
             let reference: Reference = args.reference.parse()?;
             let status: Status = args.status.parse()?;
-            let (_, target) = registry.resolve(&reference).await?;
-            let version = target.version;
             let outcome = registry
-                .append_event(&reference.model, &actor(), Some(args.reason), |_| {
+                .append_version_event(&reference, &actor(), Some(args.reason), |_, version| {
                     Ok(Event::Status { version, status })
                 })
                 .await?;
@@ -336,18 +332,21 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                 )?;
                 Ok(v.to_string())
             })?;
-            let (_, target) = registry.resolve(&reference).await?;
-            let version = target.version;
             let mut outcomes = Vec::with_capacity(tags.len());
             for (key, value) in tags {
                 let outcome = registry
-                    .append_event(&reference.model, &actor(), args.reason.clone(), |_| {
-                        Ok(Event::Tag {
-                            version,
-                            key: key.clone(),
-                            value: value.clone(),
-                        })
-                    })
+                    .append_version_event(
+                        &reference,
+                        &actor(),
+                        args.reason.clone(),
+                        |_, version| {
+                            Ok(Event::Tag {
+                                version,
+                                key: key.clone(),
+                                value: value.clone(),
+                            })
+                        },
+                    )
                     .await?;
                 outcomes.push(outcome);
             }
@@ -357,10 +356,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             let registry = open(&cli.global)?;
             let reference: Reference = args.reference.parse()?;
             let key = Key::new(args.key)?;
-            let (_, target) = registry.resolve(&reference).await?;
-            let version = target.version;
             let outcome = registry
-                .append_event(&reference.model, &actor(), args.reason, |_| {
+                .append_version_event(&reference, &actor(), args.reason, |_, version| {
                     Ok(Event::Untag {
                         version,
                         key: key.clone(),
@@ -389,10 +386,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                 ))
                 .into());
             }
-            let (_, target) = registry.resolve(&reference).await?;
-            let version = target.version;
             let outcome = registry
-                .append_event(&reference.model, &actor(), args.reason, |_| {
+                .append_version_event(&reference, &actor(), args.reason, |_, version| {
                     Ok(Event::Evaluation {
                         version,
                         metrics: metrics.clone(),
@@ -414,10 +409,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
                 ))
                 .into());
             }
-            let (_, found) = registry.resolve(&reference).await?;
-            let version = found.version;
             let outcome = registry
-                .append_event(&reference.model, &actor(), Some(args.reason), |_| {
+                .append_version_event(&reference, &actor(), Some(args.reason), |_, version| {
                     Ok(Event::Deployment {
                         version,
                         target: target.clone(),
@@ -431,10 +424,8 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             let registry = open(&cli.global)?;
             let reference: Reference = args.reference.parse()?;
             let target: TargetName = args.target.parse()?;
-            let (_, found) = registry.resolve(&reference).await?;
-            let version = found.version;
             let outcome = registry
-                .append_event(&reference.model, &actor(), Some(args.reason), |_| {
+                .append_version_event(&reference, &actor(), Some(args.reason), |_, version| {
                     Ok(Event::Undeployment {
                         version,
                         target: target.clone(),
@@ -539,7 +530,7 @@ fn push_request(args: args::PushArgs) -> Result<PushRequest> {
         let (environment, notes) =
             shelf::capture::environment::capture(&shelf::capture::environment::EnvOptions {
                 python: args.python,
-                lock: None,
+                packages_from_lock: args.env_lock.is_some(),
                 container_image: args.image,
             })?;
         for note in notes {
@@ -552,13 +543,7 @@ fn push_request(args: args::PushArgs) -> Result<PushRequest> {
         )
         .into());
     }
-    if let Some(lock) = &args.env_lock {
-        let (format, packages) = shelf::capture::environment::read_lock(lock)?;
-        let env = request.environment.get_or_insert_with(Default::default);
-        env.packages = packages;
-        env.packages_from = Some(format.to_string());
-        request.env_lock = Some(lock.clone());
-    }
+    request.env_lock = args.env_lock;
     let (code, run) = capture_code(&args.capture);
     request.code = code;
     let mut run = run.unwrap_or_default();
