@@ -28,16 +28,7 @@ pub fn Chart(series: Signal<Vec<(u64, f64)>>, metric: Signal<String>) -> impl In
                         .into_any();
                 }
                 let l = layout(&data, WIDTH, HEIGHT, MARGIN);
-                let ticks = l
-                    .y_ticks
-                    .iter()
-                    .map(|(y, value)| {
-                        view! {
-                            <line x1=MARGIN x2=WIDTH - MARGIN y1=*y y2=*y class="grid" />
-                            <text x=MARGIN - 6.0 y=*y + 4.0 text-anchor="end" class="tick">{text::number(*value)}</text>
-                        }
-                    })
-                    .collect_view();
+                let ticks = y_grid(&l.y_ticks);
                 let points = l
                     .points
                     .iter()
@@ -74,16 +65,7 @@ pub fn EvalChart(
 ) -> impl IntoView {
     let series: Vec<(i64, f64)> = points.iter().map(|(t, v, _)| (t.millis(), *v)).collect();
     let l = time_layout(&series, reference, WIDTH, HEIGHT, MARGIN);
-    let ticks = l
-        .y_ticks
-        .iter()
-        .map(|(y, value)| {
-            view! {
-                <line x1=MARGIN x2=WIDTH - MARGIN y1=*y y2=*y class="grid" />
-                <text x=MARGIN - 6.0 y=*y + 4.0 text-anchor="end" class="tick">{text::number(*value)}</text>
-            }
-        })
-        .collect_view();
+    let ticks = y_grid(&l.y_ticks);
     let span = match l.x_ticks.as_slice() {
         [(_, a), (_, b)] => b - a,
         _ => 0,
@@ -140,4 +122,17 @@ pub fn EvalChart(
             {x_ticks}
         </svg>
     }
+}
+
+/// The horizontal grid lines of a chart and their values, at (y, value) ticks.
+fn y_grid(ticks: &[(f64, f64)]) -> impl IntoView + use<> {
+    ticks
+        .iter()
+        .map(|(y, value)| {
+            view! {
+                <line x1=MARGIN x2=WIDTH - MARGIN y1=*y y2=*y class="grid" />
+                <text x=MARGIN - 6.0 y=*y + 4.0 text-anchor="end" class="tick">{text::number(*value)}</text>
+            }
+        })
+        .collect_view()
 }
