@@ -44,7 +44,8 @@ pub struct PushRequest {
     pub subject: Subject,
     /// The environment captured by the caller (see [`crate::capture::environment`]).
     pub environment: Option<Environment>,
-    /// A lock file to store with the version (recorded as `environment.lock_file`).
+    /// A lock file to store with the version (recorded as `environment.lock_file`); its
+    /// packages are recorded when `environment` has none.
     pub env_lock: Option<PathBuf>,
     /// The code state captured by the caller (see [`crate::capture::code`]).
     pub code: Option<Code>,
@@ -419,13 +420,15 @@ impl Registry {
         }
         let mut environment = req.environment.clone();
         if let Some((name, lock)) = lock {
+            // The lock's packages, unless the caller recorded packages already.
             let env = environment.get_or_insert_with(Environment::default);
-            env.packages_from = Some(lock.format.to_string());
-            env.packages.clear();
-            for (package, mut version) in lock.packages {
-                let field = format!("environment.packages.{package}");
-                redact_in_place(&mut version, &field, &mut redacted);
-                env.packages.insert(package, version);
+            if env.packages.is_empty() {
+                env.packages_from = Some(lock.format.to_string());
+                for (package, mut version) in lock.packages {
+                    let field = format!("environment.packages.{package}");
+                    redact_in_place(&mut version, &field, &mut redacted);
+                    env.packages.insert(package, version);
+                }
             }
             // A lock file can carry an index URL with a password: it is stored redacted.
             let mut stored = lock.text;
