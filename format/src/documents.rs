@@ -660,6 +660,26 @@ impl ModelIndex {
     }
 }
 
+/// Why a manifest's artifacts could not all be pulled into one folder: two artifacts with
+/// the same path, or one whose path is a folder of another (`a` and `a/b`). `None` when
+/// every path can be written. Writers refuse such a list; verifiers report it.
+pub fn artifact_path_conflict(artifacts: &[Artifact]) -> Option<String> {
+    let mut paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.windows(2).find_map(|pair| {
+        let (a, b) = (pair[0], pair[1]);
+        if a == b {
+            Some(format!("two artifacts have the path {a:?}"))
+        } else if b.strip_prefix(a).is_some_and(|rest| rest.starts_with('/')) {
+            Some(format!(
+                "artifact {a:?} is a file, but artifact {b:?} needs it to be a folder"
+            ))
+        } else {
+            None
+        }
+    })
+}
+
 /// Fill `format` and `kind` of a new manifest.
 pub fn manifest_kind() -> String {
     kind_of::<VersionManifest>()

@@ -28,6 +28,10 @@ pub const PROBES_PREFIX: &str = "probes";
 
 /// Name of the log folder inside a model's folder.
 pub const LOG_DIR: &str = "_log";
+/// Name of the folder of materialised manifests inside a model's folder.
+pub const VERSIONS_DIR: &str = "_versions";
+/// Name of the derived model index inside a model's folder.
+pub const INDEX_FILE: &str = "_index.json";
 
 /// `models/<model>`
 pub fn model_prefix(model: &ModelName) -> String {
@@ -53,14 +57,68 @@ pub fn parse_log_file_name(name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
+/// What a key inside a model's folder is (see [`parse_model_key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelKey<'a> {
+    /// A file of `_log/`: the entry's position, `None` for a name that is not an entry's.
+    Log(Option<u64>),
+    /// A file of `_versions/`: the version, `None` for a name that is not a version's.
+    Version(Option<u64>),
+    /// `_index.json`.
+    Index,
+    /// Anything else, relative to the model's folder.
+    Other(&'a str),
+}
+
+/// The model a key under `models/` belongs to, and what the key is in its folder. The
+/// model part ends before the first part starting with `_` (a model name part never
+/// does), so `models/team/_log/…` is model `team` and `models/team/fraud/_log/…` model
+/// `team/fraud`.
+pub fn parse_model_key(key: &str) -> Option<(ModelName, ModelKey<'_>)> {
+    let rest = key.strip_prefix(MODELS_PREFIX)?.strip_prefix('/')?;
+    let cut = rest.find("/_")?;
+    let model = ModelName::new(&rest[..cut]).ok()?;
+    let inside = &rest[cut + 1..];
+    let number = |name: &str| {
+        let digits = name.strip_suffix(".json")?;
+        (digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| digits.parse().ok())
+            .flatten()
+    };
+    let what = if let Some(file) = inside
+        .strip_prefix(LOG_DIR)
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        ModelKey::Log(number(file))
+    } else if let Some(file) = inside
+        .strip_prefix(VERSIONS_DIR)
+        .and_then(|r| r.strip_prefix('/'))
+    {
+        ModelKey::Version(number(file))
+    } else if inside == INDEX_FILE {
+        ModelKey::Index
+    } else {
+        ModelKey::Other(inside)
+    };
+    Some((model, what))
+}
+
+/// True for keys of truth (docs/format.md §2.1): the descriptor, blobs, log entries.
+/// They are created with put-if-absent and never overwritten.
+pub fn is_truth(key: &str) -> bool {
+    key == DESCRIPTOR
+        || key.starts_with(&format!("{BLOBS_PREFIX}/"))
+        || matches!(parse_model_key(key), Some((_, ModelKey::Log(_))))
+}
+
 /// `models/<model>/_versions/<version, 20 digits>.json`: the materialised manifest.
 pub fn version_key(model: &ModelName, version: u64) -> String {
-    format!("{MODELS_PREFIX}/{model}/_versions/{version:020}.json")
+    format!("{MODELS_PREFIX}/{model}/{VERSIONS_DIR}/{version:020}.json")
 }
 
 /// `models/<model>/_index.json`: the derived per-model index.
 pub fn model_index_key(model: &ModelName) -> String {
-    format!("{MODELS_PREFIX}/{model}/_index.json")
+    format!("{MODELS_PREFIX}/{model}/{INDEX_FILE}")
 }
 
 /// `blobs/sha256/<first two hex digits>/<64 hex digits>`: the bytes of an artifact.
@@ -111,6 +169,23 @@ mod tests {
         assert_eq!(catalog_key(3), "catalog/00000000000000000003.json");
         assert_eq!(parse_log_file_name("00000000000000000007.json"), Some(7));
         assert_eq!(parse_log_file_name("7.json"), None);
+        assert_eq!(
+            parse_model_key("models/team/fraud/_log/00000000000000000007.json"),
+            Some((m.clone(), ModelKey::Log(Some(7))))
+        );
+        assert_eq!(
+            parse_model_key("models/team/_log/x.json"),
+            Some((ModelName::new("team").unwrap(), ModelKey::Log(None)))
+        );
+        assert_eq!(
+            parse_model_key("models/team/fraud/_index.json"),
+            Some((m.clone(), ModelKey::Index))
+        );
+        assert_eq!(parse_model_key("blobs/sha256/ab/x"), None);
+        assert!(is_truth("shelf.json"));
+        assert!(is_truth(&log_key(&m, 1)));
+        assert!(!is_truth(&model_index_key(&m)));
+        assert!(!is_truth(&catalog_key(1)));
         let d = Digest::of(b"x");
         let k = blob_key(&d);
         assert!(k.starts_with("blobs/sha256/2d/2d711642"));

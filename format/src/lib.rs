@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod names;
 pub mod provenance;
+pub mod read;
 pub mod refs;
 pub mod replay;
 pub mod search;
@@ -33,5 +34,6 @@ pub use names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName}
 pub use provenance::{
     Code, DatasetLink, Environment, Gpu, RegisteredDataset, Run, StoredFile, Subject,
 };
+pub use read::{Mode, ModelView, Problem, SelectError, Source, Start};
 pub use refs::{Reference, Selector};
 pub use replay::{ReplayProblem, state_at};

@@ -12,8 +12,8 @@ use std::fmt;
 
 use crate::canonical::{Digest, Timestamp, to_canonical_vec};
 use crate::documents::{
-    AliasState, CatalogEntry, Evaluation, Event, EventSummary, LogEntry, LogHead, ModelIndex,
-    VersionSummary,
+    AliasState, CatalogEntry, Document as _, Evaluation, Event, EventSummary, FORMAT_VERSION,
+    LogEntry, LogHead, ModelIndex, VersionSummary,
 };
 use crate::lifecycle::{MAX_TRAFFIC, Refusal, Status, TRAFFIC_TOLERANCE, percent};
 use crate::names::{AliasName, ModelName, TargetName};
@@ -133,6 +133,39 @@ impl ModelIndex {
     /// The sequence number the next log entry must have.
     pub fn next_seq(&self) -> u64 {
         self.head.map_or(1, |h| h.seq + 1)
+    }
+
+    /// The time the next entry gets when written at `now`: `now`, or the last entry's
+    /// time if that is later (entry times never go backwards within a log).
+    pub fn next_time(&self, now: Timestamp) -> Timestamp {
+        self.updated_at.map_or(now, |last| last.max(now))
+    }
+
+    /// The entry that appends `event` to this log: the inverse of [`ModelIndex::apply`].
+    /// It fills what the state determines (`seq`, `prev`, the `versions` count, counting
+    /// `event` if it registers a version) and dates the entry `time`, or the previous
+    /// entry's time if that is later: entry times never go backwards within a log, so
+    /// time travel (§7.4) has one answer.
+    pub fn next_entry(
+        &self,
+        event: Event,
+        time: Timestamp,
+        actor: impl Into<String>,
+        reason: Option<String>,
+    ) -> LogEntry {
+        let registers = u64::from(matches!(event, Event::Register { .. }));
+        LogEntry {
+            format: FORMAT_VERSION,
+            kind: LogEntry::KIND.to_string(),
+            model: self.model.clone(),
+            seq: self.next_seq(),
+            prev: self.head.map(|h| h.digest),
+            time: self.next_time(time),
+            actor: actor.into(),
+            reason,
+            versions: self.versions.len() as u64 + registers,
+            event,
+        }
     }
 
     /// Apply `entry`, decoded from `stored` (its exact bytes). The entry must be the next
