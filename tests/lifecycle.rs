@@ -147,7 +147,7 @@ fn every_lifecycle_command_records_one_event_and_the_state_follows() {
             &backend,
             &["show", "fraud@staging"],
             1,
-            "alias staging of fraud",
+            "fraud has no alias staging",
         );
 
         // Compare takes aliases like any REF.
@@ -554,12 +554,12 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
                     "x",
                 ],
                 1,
-                "alias staging of fraud (its aliases: production) not found",
+                "fraud has no alias staging (its aliases: production)",
             ),
             (
                 vec!["alias", "set", "fraud@9", "production", "--reason", "x"],
                 1,
-                "fraud@9 (fraud has 2 versions) not found",
+                "fraud@9 not found (fraud has 2 versions)",
             ),
             (
                 vec!["alias", "rm", "fraud", "staging"],
@@ -756,7 +756,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
             (
                 vec!["push", "fraud", file, "--parent", "fraud@7"],
                 2,
-                "parent fraud@7 (fraud has 2 versions) not found",
+                "parent fraud@7 not found (fraud has 2 versions)",
             ),
             (
                 vec!["push", "fraud", file, "--parent", "base@1"],

@@ -92,8 +92,8 @@ impl Registry {
                 Error::Usage(format!("--dataset {}={}: {e}", spec.role, spec.target))
             })?;
             let (_, summary) = self.resolve(&reference).await.map_err(|e| match e {
-                Error::NotFound { what } => Error::Usage(format!(
-                    "--dataset {}: {what} not found (register it with `shelf dataset push`, or give a URI)",
+                e @ (Error::NoModel { .. } | Error::Select { .. }) => Error::Usage(format!(
+                    "--dataset {}: {e} (register it with `shelf dataset push`, or give a URI)",
                     spec.role
                 )),
                 other => other,

@@ -1,11 +1,13 @@
 //! The Shelf indexer: registry operations over `object_store`.
 //!
-//! A [`Registry`] holds an `Arc<dyn ObjectStore>`; its methods implement the bucket
-//! format's write protocol (put-if-absent commits of log entries, content-addressed
-//! blobs, derived files rebuilt from the logs). The library never prints: progress goes
-//! through a [`Reporter`], results are returned as values.
+//! A [`Registry`] holds an `Arc<dyn ObjectStore>` and lists every operation
+//! (`registry.rs`); each operation lives in its own module. Reading follows the format's
+//! read protocol (`shelf_format::read`), writing truth goes through the commit pipeline
+//! ([`commit`]). The library never prints: progress goes through a [`Reporter`], results
+//! are returned as values.
 
 pub mod capture;
+pub mod commit;
 pub mod datasets;
 pub mod error;
 pub mod failpoint;
@@ -19,6 +21,7 @@ pub mod pull;
 pub mod push;
 pub mod read;
 pub mod registry;
+pub mod reindex;
 pub mod reproduce;
 pub mod serve;
 pub mod site;
@@ -35,5 +38,7 @@ pub use progress::{Progress, Reporter, Silent};
 pub use pull::PullOutcome;
 pub use push::{PushOutcome, PushRequest, collect_inputs};
 pub use read::{Listing, ModelSummary};
-pub use registry::{Mode, ModelView, Problem, Registry};
-pub use verify::{ReindexReport, VerifyReport};
+pub use registry::Registry;
+pub use reindex::ReindexReport;
+pub use shelf_format::read::{Mode, ModelView, Problem};
+pub use verify::VerifyReport;

@@ -1,23 +1,23 @@
-//! `shelf push`: upload the artifacts, then commit the next version with a put-if-absent
-//! of the next log entry, then refresh the derived files.
+//! `shelf push`: check and read the inputs, upload the artifacts, then commit the next
+//! version through the commit pipeline ([`crate::commit`]) and refresh the derived files.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path as FsPath, PathBuf};
 
 use shelf_format::names::check_text;
 use shelf_format::{
-    Artifact, ArtifactPath, BranchName, Code, Digest, Environment, Event, FORMAT_VERSION, Key,
-    LogEntry, ModelIndex, ModelName, ParamValue, Parent, Reference, Run, StoredFile, Subject,
-    VersionManifest, documents::manifest_kind, encode, keys,
+    Artifact, ArtifactPath, BranchName, Code, Digest, Environment, Event, Key, ModelName,
+    ParamValue, Parent, Reference, Run, StoredFile, Subject, VersionManifest,
 };
 
 use crate::capture::environment::{LockFile, read_lock};
 use crate::capture::redact::{redact_in_place, strip_url_credentials};
+use crate::commit::Appender;
 use crate::datasets::DatasetSpec;
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::progress::Reporter;
-use crate::registry::{Mode, ModelView, Registry, now};
+use crate::registry::Registry;
 
 /// Longest description, in bytes.
 pub const MAX_DESCRIPTION: usize = 64 * 1024;
@@ -316,20 +316,34 @@ fn check_request(req: &PushRequest) -> Result<()> {
     Ok(())
 }
 
-impl Registry {
-    /// Register the next version of a model.
-    pub async fn push(&self, req: &PushRequest, reporter: &dyn Reporter) -> Result<PushOutcome> {
-        let (req, mut redacted) = redact_request(req);
-        let req = &req;
-        check_request(req)?;
+/// A push in three stages, each in its own type: [`Push::prepare`] checks and reads
+/// everything and writes nothing, [`PreparedPush::upload`] uploads the blobs
+/// (content-addressed, write-once: a failure after it leaves no visible version),
+/// [`UploadedPush::commit`] commits the log entry through the commit pipeline
+/// ([`crate::commit`]) and refreshes the derived files.
+pub struct Push;
+
+impl Push {
+    /// Validate and redact the request, collect the files, read the lock file, link the
+    /// datasets, resolve the parent, and open the model's log (replayed from entry 1).
+    /// Nothing is written.
+    pub async fn prepare<'r>(
+        registry: &'r Registry,
+        req: &PushRequest,
+    ) -> Result<PreparedPush<'r>> {
+        let (req, redacted) = redact_request(req);
+        check_request(&req)?;
         let inputs = collect_inputs(&req.paths)?;
         let lock = req.env_lock.as_deref().map(read_env_lock).transpose()?;
-        self.descriptor().await?;
-        let (datasets, notes) = self.link_datasets(&req.datasets).await?;
+        registry.descriptor().await?;
+        let (datasets, notes) = registry.link_datasets(&req.datasets).await?;
         let parent = match &req.parent {
             Some(reference) => {
-                let (_, summary) = self.resolve(reference).await.map_err(|e| match e {
-                    Error::NotFound { what } => Error::Usage(format!("parent {what} not found")),
+                let (_, summary) = registry.resolve(reference).await.map_err(|e| match e {
+                    e @ (Error::NoModel { .. } | Error::Select { .. }) => Error::BadReference {
+                        what: "parent",
+                        source: Box::new(e),
+                    },
                     other => other,
                 })?;
                 Some(Parent {
@@ -340,16 +354,8 @@ impl Registry {
             }
             None => None,
         };
-        let mut view = match self.load_model(&req.model, Mode::Strict).await {
-            Ok(view) => view,
-            Err(Error::NotFound { .. }) => ModelView {
-                index: ModelIndex::empty(req.model.clone()),
-                problems: Vec::new(),
-                caught_up: 0,
-            },
-            Err(e) => return Err(e),
-        };
-        if let Some(first) = view.index.versions.first() {
+        let appender = Appender::open(registry, &req.model, true).await?;
+        if let Some(first) = appender.state().versions.first() {
             if first.subject != req.subject {
                 return Err(Error::Usage(format!(
                     "{} is a {}, not a {}: {}",
@@ -363,8 +369,8 @@ impl Registry {
                 )));
             }
         }
-        let previous: HashMap<ArtifactPath, u64> = match view.index.versions.last() {
-            Some(summary) => self
+        let previous: HashMap<ArtifactPath, u64> = match appender.state().versions.last() {
+            Some(summary) => registry
                 .manifest(&req.model, summary)
                 .await?
                 .artifacts
@@ -373,11 +379,60 @@ impl Registry {
                 .collect(),
             None => HashMap::new(),
         };
+        Ok(PreparedPush {
+            registry,
+            req,
+            redacted,
+            inputs,
+            lock,
+            datasets,
+            parent,
+            notes,
+            appender,
+            previous,
+        })
+    }
+}
 
+/// A push checked and read, nothing written yet.
+pub struct PreparedPush<'r> {
+    registry: &'r Registry,
+    req: PushRequest,
+    redacted: Vec<String>,
+    inputs: Vec<InputFile>,
+    lock: Option<(String, LockFile)>,
+    datasets: Vec<shelf_format::DatasetLink>,
+    parent: Option<Parent>,
+    notes: Vec<String>,
+    appender: Appender<'r>,
+    /// Path → size of the previous version's artifacts (likely unchanged files).
+    previous: HashMap<ArtifactPath, u64>,
+}
+
+impl<'r> PreparedPush<'r> {
+    /// The files that will be pushed, with their artifact paths.
+    pub fn inputs(&self) -> &[InputFile] {
+        &self.inputs
+    }
+
+    /// Inspect and upload every file (and the lock file) to its blob. Blobs are truth but
+    /// unreferenced until the commit: a failure from here on leaves no visible version.
+    pub async fn upload(self, reporter: &dyn Reporter) -> Result<UploadedPush<'r>> {
+        let PreparedPush {
+            registry,
+            req,
+            mut redacted,
+            inputs,
+            lock,
+            datasets,
+            parent,
+            mut notes,
+            appender,
+            previous,
+        } = self;
         let mut artifacts = Vec::with_capacity(inputs.len());
         let mut pushed = Vec::with_capacity(inputs.len());
         let mut bytes_uploaded = 0;
-        let mut notes = notes;
         for input in &inputs {
             // What the file's headers say; a malformed model file is pushed without it.
             let inspection = crate::inspect::inspect_file(&input.source);
@@ -395,7 +450,7 @@ impl Registry {
                 ));
             }
             let likely_unchanged = previous.get(&input.path) == Some(&input.size);
-            let up = self
+            let up = registry
                 .upload_file(
                     &input.source,
                     input.path.as_str(),
@@ -433,7 +488,7 @@ impl Registry {
             // A lock file can carry an index URL with a password: it is stored redacted.
             let mut stored = lock.text;
             redact_in_place(&mut stored, "environment.lock_file", &mut redacted);
-            let up = self
+            let up = registry
                 .upload_bytes(stored.into_bytes(), &name, reporter)
                 .await?;
             bytes_uploaded += up.bytes_uploaded;
@@ -445,19 +500,52 @@ impl Registry {
                 digest: up.digest,
             });
         }
-        failpoint::hit("before-commit");
+        Ok(UploadedPush {
+            req,
+            redacted,
+            datasets,
+            parent,
+            notes,
+            appender,
+            artifacts,
+            pushed,
+            bytes_uploaded,
+            environment,
+        })
+    }
+}
 
-        let (entry, manifest, attempts) = self
-            .commit(&mut view, |index| {
-                let time = now();
+/// A push whose blobs are uploaded: what remains is the commit.
+pub struct UploadedPush<'r> {
+    req: PushRequest,
+    redacted: Vec<String>,
+    datasets: Vec<shelf_format::DatasetLink>,
+    parent: Option<Parent>,
+    notes: Vec<String>,
+    appender: Appender<'r>,
+    artifacts: Vec<Artifact>,
+    pushed: Vec<PushedArtifact>,
+    bytes_uploaded: u64,
+    environment: Option<Environment>,
+}
+
+impl UploadedPush<'_> {
+    /// Commit version N+1 (numbered from the log, again after every lost race), then
+    /// refresh the derived files.
+    pub async fn commit(mut self) -> Result<PushOutcome> {
+        failpoint::hit("before-commit");
+        let req = &self.req;
+        let (artifacts, environment, parent, datasets) = (
+            &self.artifacts,
+            &self.environment,
+            &self.parent,
+            &self.datasets,
+        );
+        let committed = self
+            .appender
+            .commit(&req.author, None, |index, time| {
                 let version = index.latest_version() + 1;
                 let manifest = VersionManifest {
-                    format: FORMAT_VERSION,
-                    kind: manifest_kind(),
-                    model: req.model.clone(),
-                    version,
-                    created_at: time,
-                    created_by: req.author.clone(),
                     description: req.description.clone(),
                     artifacts: artifacts.clone(),
                     metrics: req.metrics.clone(),
@@ -470,77 +558,33 @@ impl Registry {
                     code: req.code.clone(),
                     run: req.run.clone(),
                     datasets: datasets.clone(),
+                    ..VersionManifest::new(req.model.clone(), version, time, req.author.clone())
                 };
-                let entry = LogEntry::new(
-                    req.model.clone(),
-                    index.next_seq(),
-                    index.head.map(|h| h.digest),
-                    time,
-                    req.author.clone(),
-                    None,
+                let event = Event::Register {
                     version,
-                    Event::Register {
-                        version,
-                        content_id: manifest.content_id()?,
-                        manifest: Box::new(manifest.clone()),
-                    },
-                );
-                Ok((entry, manifest))
+                    content_id: manifest.content_id()?,
+                    manifest: Box::new(manifest.clone()),
+                };
+                Ok((event, manifest))
             })
             .await?;
         failpoint::hit("after-commit");
-
+        let manifest = committed.extra;
         let content_id = manifest.content_id()?;
-        let warnings = self.refresh_derived(&view.index, Some(&manifest)).await;
+        let warnings = self.appender.refresh_derived(Some(&manifest)).await;
         Ok(PushOutcome {
-            model: req.model.clone(),
+            model: self.req.model.clone(),
             version: manifest.version,
             content_id,
-            seq: entry.seq,
+            seq: committed.entry.seq,
             created_at: manifest.created_at,
             created_by: manifest.created_by.clone(),
-            artifacts: pushed,
-            bytes_uploaded,
-            attempts,
+            artifacts: self.pushed,
+            bytes_uploaded: self.bytes_uploaded,
+            attempts: committed.attempts,
             warnings,
-            redacted,
-            notes,
+            redacted: self.redacted,
+            notes: self.notes,
         })
-    }
-
-    /// Refresh the derived files of a model after its log changed: the materialised
-    /// manifest of a new version, the model index, the catalog. Failures are returned as
-    /// warnings: the log is the truth and `reindex` repairs derived files.
-    pub(crate) async fn refresh_derived(
-        &self,
-        index: &ModelIndex,
-        new_manifest: Option<&VersionManifest>,
-    ) -> Vec<String> {
-        let mut warnings = Vec::new();
-        if let Some(manifest) = new_manifest {
-            let key = keys::version_key(&manifest.model, manifest.version);
-            let written = match encode(manifest) {
-                Ok(bytes) => self.put_if_absent(&key, bytes).await.map(|_| ()),
-                Err(e) => Err(e.into()),
-            };
-            if let Err(e) = written {
-                warnings.push(format!("{key} not written: {e}"));
-            }
-        }
-        if let Err(e) = self.write_model_index(index).await {
-            warnings.push(format!(
-                "{} not written: {e}",
-                keys::model_index_key(&index.model)
-            ));
-        }
-        if let Some(entry) = index.catalog_entry() {
-            if let Err(e) = self
-                .update_catalog(&[(index.model.clone(), entry)], false)
-                .await
-            {
-                warnings.push(format!("catalog not updated: {e}"));
-            }
-        }
-        warnings
     }
 }
