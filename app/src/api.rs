@@ -1,49 +1,85 @@
-//! Every fetch the app makes. Paths are relative to the page (the app is served from any
-//! bucket prefix), and every failure becomes an [`ApiError`] that names what was loaded.
-//! A missing object may answer 404 or 403 (S3 without list permission): both mean absent.
+//! Every fetch the app makes. The read protocol itself (which documents to trust, how to
+//! catch up, time travel) is `shelf_format::read`, the same code the CLI runs; this module
+//! supplies its I/O over HTTP ([`Http`]) and names every failure in an [`ApiError`].
+//!
+//! Paths are relative to the page (the app is served from any bucket prefix). A missing
+//! object may answer 404 or 403 (S3 without list permission): both mean absent.
 
+use bytes::Bytes;
 use futures::StreamExt as _;
 use gloo_net::http::Request;
+use shelf_format::read::{self, Mode, ReadError, SelectError, Source, Start};
 use shelf_format::{
-    Catalog, CatalogHead, Digest, Document, Event, LogEntry, ModelIndex, ModelName, Timestamp,
-    VersionManifest, VersionSummary, decode, keys, state_at,
+    Catalog, FormatError, ModelIndex, ModelName, Selector, Timestamp, VersionManifest,
+    VersionSummary,
 };
 
-use crate::lifecycle;
+/// Requests the page keeps in flight (a browser opens about six connections per host).
+const CONCURRENCY: usize = 6;
 
-/// Log entries time travel requests at once.
-const LOG_CONCURRENCY: usize = 6;
-
-/// A document that could not be loaded: the fetch failed, the server answered an error
-/// status, or the bytes are not a valid Shelf document of the expected kind and version.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("could not load {path}: {cause}")]
-pub struct ApiError {
-    pub path: String,
-    pub cause: String,
+/// Why something could not be shown.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The request did not complete (offline, blocked, aborted).
+    #[error("could not load {path}: {detail}")]
+    Network { path: String, detail: String },
+    /// The server answered an error status (other than 403/404, which mean absent).
+    #[error("could not load {path}: HTTP {code} {text}")]
+    Status {
+        path: String,
+        code: u16,
+        text: String,
+    },
+    /// The bytes are not a valid Shelf document of the expected kind and version.
+    #[error("could not load {path}: {error}")]
+    Decode { path: String, error: FormatError },
+    /// The registry holds no model of this name (its log has no entry 1).
+    #[error("there is no model {model} in this registry ({} is absent)", shelf_format::keys::log_key(.model, 1))]
+    NoModel { model: ModelName },
+    /// Stored truth the page needs is damaged.
+    #[error("integrity error at {key}: {detail}")]
+    Integrity { key: String, detail: String },
+    /// A reference selects no version.
+    #[error(transparent)]
+    Select(#[from] SelectError),
 }
 
-impl ApiError {
-    pub fn new(path: &str, cause: impl ToString) -> Self {
-        ApiError {
-            path: path.to_string(),
-            cause: cause.to_string(),
+impl From<ReadError<ApiError>> for ApiError {
+    fn from(e: ReadError<ApiError>) -> Self {
+        match e {
+            ReadError::Source(e) => e,
+            ReadError::NoModel { model } => ApiError::NoModel { model },
+            ReadError::Integrity { key, detail } => ApiError::Integrity { key, detail },
+            ReadError::NewerFormat { key, error } => ApiError::Decode { path: key, error },
         }
+    }
+}
+
+/// The bucket over HTTP GET, relative to the page.
+pub struct Http;
+
+impl Source for Http {
+    type Error = ApiError;
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, ApiError> {
+        Ok(fetch_bytes(key).await?.map(Bytes::from))
+    }
+
+    fn concurrency(&self) -> usize {
+        CONCURRENCY
     }
 }
 
 /// The bytes at `path`, or `None` when absent (404 or 403).
 pub async fn fetch_bytes(path: &str) -> Result<Option<Vec<u8>>, ApiError> {
-    let response = Request::get(path)
-        .send()
-        .await
-        .map_err(|e| ApiError::new(path, e))?;
+    let network = |e: gloo_net::Error| ApiError::Network {
+        path: path.to_string(),
+        detail: e.to_string(),
+    };
+    let response = Request::get(path).send().await.map_err(network)?;
     let status = response.status();
     let status_text = response.status_text();
-    let bytes = response
-        .binary()
-        .await
-        .map_err(|e| ApiError::new(path, e))?;
+    let bytes = response.binary().await.map_err(network)?;
     classify(path, status, &status_text, bytes)
 }
 
@@ -57,162 +93,56 @@ fn classify(
     match status {
         200..=299 => Ok(Some(bytes)),
         403 | 404 => Ok(None),
-        _ => Err(ApiError::new(path, format!("HTTP {status} {status_text}"))),
+        code => Err(ApiError::Status {
+            path: path.to_string(),
+            code,
+            text: status_text.to_string(),
+        }),
     }
 }
 
-fn decode_at<T: Document>(path: &str, bytes: &[u8]) -> Result<T, ApiError> {
-    decode(path, bytes).map_err(|e| ApiError::new(path, e))
+/// The newest catalog generation (spec §7.2), `None` when no model was ever pushed, with
+/// what could not be read (a damaged hint or generation, skipped).
+pub async fn load_catalog() -> Result<(Option<Catalog>, Vec<String>), ApiError> {
+    let view = read::load_catalog(&Http).await?;
+    Ok((view.catalog, strings(view.problems)))
 }
 
-/// Fetch the document at `path` and decode it as a `T`; absent is an error.
-pub async fn fetch_json<T: Document>(path: &str) -> Result<T, ApiError> {
-    match fetch_bytes(path).await? {
-        Some(bytes) => decode_at(path, &bytes),
-        None => Err(ApiError::new(path, "not found")),
-    }
-}
-
-/// The newest catalog generation: the head hint, then probing the next generations.
-/// `None` when no model was ever pushed.
-pub async fn load_catalog() -> Result<Option<Catalog>, ApiError> {
-    let hint = match fetch_bytes(keys::CATALOG_HEAD).await? {
-        Some(bytes) => decode_at::<CatalogHead>(keys::CATALOG_HEAD, &bytes)?.generation,
-        None => 0,
-    };
-    // Probe forward from the hint (it may lag behind the newest generation); only the
-    // newest one found is decoded.
-    let mut newest: Option<(String, Vec<u8>)> = None;
-    let mut generation = hint.max(1);
-    loop {
-        let key = keys::catalog_key(generation);
-        match fetch_bytes(&key).await? {
-            Some(bytes) => {
-                newest = Some((key, bytes));
-                generation += 1;
-            }
-            None => break,
-        }
-    }
-    newest
-        .map(|(key, bytes)| decode_at::<Catalog>(&key, &bytes))
-        .transpose()
-}
-
-/// A model's state: its derived index, caught up with the log entries written after it.
-/// Entries that can't be read are reported, not fatal.
+/// A model's state (spec §7.3): its derived index when anchored to the log, caught up
+/// with the entries after it. Entries that can't be read are reported, not fatal.
 pub async fn load_model(model: &ModelName) -> Result<(ModelIndex, Vec<String>), ApiError> {
-    let key = keys::model_index_key(model);
-    let mut problems = Vec::new();
-    let mut index = match fetch_bytes(&key).await? {
-        Some(bytes) => match decode_at::<ModelIndex>(&key, &bytes) {
-            Ok(index) if &index.model == model && !index.predates_lifecycle() => index,
-            Ok(_) => ModelIndex::empty(model.clone()),
-            Err(e) => {
-                problems.push(format!("{e}; reading the log instead"));
-                ModelIndex::empty(model.clone())
-            }
-        },
-        None => ModelIndex::empty(model.clone()),
-    };
-    loop {
-        let key = keys::log_key(model, index.next_seq());
-        let Some(bytes) = fetch_bytes(&key).await? else {
-            break;
-        };
-        match decode::<LogEntry>(&key, &bytes) {
-            Ok(entry) => {
-                for p in index.apply(&entry, &bytes) {
-                    problems.push(format!("{key}: {p}"));
-                }
-            }
-            Err(e) => {
-                let p = index.skip_unreadable(Digest::of(&bytes), e.to_string());
-                problems.push(format!("{key}: {p}"));
-            }
-        }
-    }
-    if index.head.is_none() {
-        return Err(ApiError::new(
-            &key,
-            format!("there is no model {model} in this registry"),
-        ));
-    }
-    Ok((index, problems))
+    let view = read::load_model(&Http, model, Start::Index, Mode::Lenient).await?;
+    Ok((view.index, strings(view.problems)))
 }
 
-/// The state of a model as of `at` (docs/format.md §7.4), replayed from its log: entries
-/// from 1 up to the first one dated after `at`, read `LOG_CONCURRENCY` at a time. `current`
-/// (the model's state now) says how far to read first; if the entries read disagree with
-/// it, reading goes on until the log does say where `at` falls. A state with no head means
-/// the model did not exist yet. Entries that can't be read end the replay, with a warning.
+/// The state of a model as of `at` (spec §7.4), replayed from its log; `current` (its
+/// state now) says how far to read first. A state with no head means the model did not
+/// exist yet; an entry that can't be read ends the replay, with a warning.
 pub async fn load_as_of(
     current: &ModelIndex,
     at: Timestamp,
 ) -> Result<(ModelIndex, Vec<String>), ApiError> {
-    let model = &current.model;
-    let head = current.head.map_or(0, |h| h.seq);
-    let mut entries: Vec<(LogEntry, Vec<u8>)> = Vec::new();
-    let mut problems = Vec::new();
-    let (mut from, mut to) = (1, lifecycle::first_read(&current.events, head, at));
-    'read: loop {
-        let mut fetched = futures::stream::iter(from..=to)
-            .map(|seq| async move {
-                let key = keys::log_key(model, seq);
-                let bytes = fetch_bytes(&key).await;
-                (seq, key, bytes)
-            })
-            .buffered(LOG_CONCURRENCY);
-        while let Some((seq, key, bytes)) = fetched.next().await {
-            let Some(bytes) = bytes? else {
-                if seq <= head {
-                    problems.push(format!(
-                        "{key}: absent; the state as of {} is replayed up to entry {}",
-                        crate::text::time_precise(&at),
-                        seq - 1
-                    ));
-                }
-                break 'read;
-            };
-            match decode::<LogEntry>(&key, &bytes) {
-                Ok(entry) => {
-                    let later = entry.time > at;
-                    entries.push((entry, bytes));
-                    if later {
-                        break 'read;
-                    }
-                }
-                Err(e) => {
-                    problems.push(format!(
-                        "{key}: {e}; the state as of {} is replayed up to entry {}",
-                        crate::text::time_precise(&at),
-                        seq - 1
-                    ));
-                    break 'read;
-                }
-            }
-        }
-        // Every entry read so far is at or before `at`: read on (past the head known when
-        // the page loaded, one probe at a time).
-        from = to + 1;
-        to = if from > head {
-            from
-        } else {
-            (from + LOG_CONCURRENCY as u64 - 1).min(head)
-        };
-    }
-    Ok((state_at(&entries, model, at), problems))
+    let as_of = read::load_as_of(&Http, &current.model, at, Some(current), Mode::Lenient).await?;
+    Ok((as_of.state, strings(as_of.problems)))
+}
+
+/// The version `selector` selects in a model's state.
+pub fn select<'a>(
+    index: &'a ModelIndex,
+    selector: &Selector,
+) -> Result<&'a VersionSummary, ApiError> {
+    Ok(read::select(index, selector)?)
 }
 
 /// The model versions that link the dataset version `dataset@version`, per model (in
 /// name order), each with the roles it was linked for. The candidates are the models whose
-/// catalog entry lists `dataset@version` in `uses`; their indexes are read
-/// `LOG_CONCURRENCY` at a time. A candidate that can't be read is reported, not fatal.
+/// catalog entry lists `dataset@version` in `uses`; their states are read
+/// [`CONCURRENCY`] at a time. A candidate that can't be read is reported, not fatal.
 pub async fn load_used_by(
     dataset: &ModelName,
     version: u64,
 ) -> Result<(UsedBy, Vec<String>), ApiError> {
-    let Some(catalog) = load_catalog().await? else {
+    let (Some(catalog), _) = load_catalog().await? else {
         return Ok((Vec::new(), Vec::new()));
     };
     let candidates = crate::provenance::using_models(&catalog, dataset, version);
@@ -221,7 +151,7 @@ pub async fn load_used_by(
             let loaded = load_model(&model).await;
             (model, loaded)
         })
-        .buffered(LOG_CONCURRENCY)
+        .buffered(CONCURRENCY)
         .collect()
         .await;
     let mut users = Vec::new();
@@ -250,31 +180,17 @@ pub async fn load_manifest(
     model: &ModelName,
     summary: &VersionSummary,
 ) -> Result<VersionManifest, ApiError> {
-    let key = keys::version_key(model, summary.version);
-    if let Some(bytes) = fetch_bytes(&key).await? {
-        if Digest::of(&bytes) == summary.content_id {
-            return decode_at(&key, &bytes);
-        }
-    }
-    let key = keys::log_key(model, summary.seq);
-    let entry: LogEntry = fetch_json(&key).await?;
-    match entry.event {
-        Event::Register {
-            content_id,
-            manifest,
-            ..
-        } if content_id == summary.content_id => Ok(*manifest),
-        _ => Err(ApiError::new(
-            &key,
-            format!("does not register version {}", summary.version),
-        )),
-    }
+    Ok(read::load_manifest(&Http, model, summary).await?)
+}
+
+fn strings(problems: Vec<read::Problem>) -> Vec<String> {
+    problems.into_iter().map(|p| p.to_string()).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shelf_format::RegistryDescriptor;
+    use shelf_format::{RegistryDescriptor, decode};
 
     const SHELF_JSON: &str = r#"{"format":1,"kind":"registry","name":"demo",
         "created_at":"2026-01-01T00:00:00Z","created_by":"me","created_with":"shelf 0.1.0",
@@ -293,15 +209,35 @@ mod tests {
     }
 
     #[test]
-    fn decodes_documents_and_names_the_path_on_error() {
-        let registry: RegistryDescriptor = decode_at("shelf.json", SHELF_JSON.as_bytes()).unwrap();
+    fn decode_errors_name_the_path() {
+        let registry: RegistryDescriptor = decode("shelf.json", SHELF_JSON.as_bytes()).unwrap();
         assert_eq!(registry.name, "demo");
         let body = SHELF_JSON.replace(r#""kind":"registry""#, r#""kind":"catalog""#);
-        let err = decode_at::<RegistryDescriptor>("shelf.json", body.as_bytes()).unwrap_err();
+        let error = decode::<RegistryDescriptor>("shelf.json", body.as_bytes()).unwrap_err();
+        let err = ApiError::Decode {
+            path: "shelf.json".into(),
+            error,
+        };
         assert!(
             err.to_string().starts_with("could not load shelf.json: "),
             "{err}"
         );
         assert!(err.to_string().contains("expected kind"), "{err}");
+    }
+
+    #[test]
+    fn read_errors_become_api_errors() {
+        let model = ModelName::new("fraud").unwrap();
+        let err: ApiError = ReadError::<ApiError>::NoModel {
+            model: model.clone(),
+        }
+        .into();
+        assert_eq!(
+            err.to_string(),
+            "there is no model fraud in this registry (models/fraud/_log/00000000000000000001.json is absent)"
+        );
+        let index = ModelIndex::empty(model);
+        let err = select(&index, &Selector::Latest).unwrap_err();
+        assert_eq!(err.to_string(), "fraud has no versions yet");
     }
 }

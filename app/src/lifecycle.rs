@@ -1,12 +1,10 @@
 //! What the pages show about a model's lifecycle, computed from its state: the timeline,
-//! what runs where, lineage, branches, which version a reference selects, and how much of
-//! the log time travel reads. Pure, tested natively.
+//! what runs where, lineage, branches. Pure, tested natively. (Which version a reference
+//! selects and how time travel reads the log are the format's read protocol.)
 
 use std::collections::BTreeMap;
 
-use shelf_format::{
-    AliasName, EventSummary, ModelIndex, ModelName, Selector, TargetName, Timestamp, VersionSummary,
-};
+use shelf_format::{EventSummary, ModelName, TargetName, VersionSummary};
 
 /// The audit trail, newest first (by log position: entry times come from the writers'
 /// clocks, which may disagree, while the log's order is its `seq`).
@@ -103,66 +101,6 @@ pub fn branches(versions: &[VersionSummary]) -> Vec<String> {
     names.sort();
     names.dedup();
     names
-}
-
-/// The version a selector names in a model's state, or why there is none.
-pub fn resolve<'a>(
-    index: &'a ModelIndex,
-    selector: &Selector,
-) -> Result<&'a VersionSummary, String> {
-    let model = &index.model;
-    match selector {
-        Selector::Version(n) => index.version(*n).ok_or_else(|| {
-            format!(
-                "{model} has no version {n} (it has {})",
-                index.versions.len()
-            )
-        }),
-        Selector::Latest => index
-            .versions
-            .last()
-            .ok_or_else(|| format!("{model} has no versions yet")),
-        Selector::Alias(alias) => index.resolve_alias(alias).ok_or_else(|| {
-            let known: Vec<&str> = index.aliases.keys().map(AliasName::as_str).collect();
-            if known.is_empty() {
-                format!("{model} has no alias {alias} (it has no aliases)")
-            } else {
-                format!(
-                    "{model} has no alias {alias} (its aliases: {})",
-                    known.join(", ")
-                )
-            }
-        }),
-        Selector::ContentId(prefix) => {
-            let found: Vec<&VersionSummary> = index
-                .versions
-                .iter()
-                .filter(|v| v.content_id.hex().starts_with(prefix.as_str()))
-                .collect();
-            match found.as_slice() {
-                [one] => Ok(one),
-                [] => Err(format!(
-                    "no version of {model} has a content id starting with sha256:{prefix}"
-                )),
-                many => Err(format!(
-                    "sha256:{prefix} is the start of the content ids of {} versions of {model}: give more digits",
-                    many.len()
-                )),
-            }
-        }
-    }
-}
-
-/// How far time travel to `at` reads the log first: up to the first entry dated after
-/// `at` by the model's audit trail (that entry is read too, so the replay sees where it
-/// stops), or to `head` when there is none. The replay itself decides from the entries
-/// read, and reads on when they disagree with the trail.
-pub fn first_read(events: &[EventSummary], head: u64, at: Timestamp) -> u64 {
-    events
-        .iter()
-        .find(|e| e.time > at)
-        .map_or(head, |e| e.seq.min(head))
-        .max(1)
 }
 
 #[cfg(test)]
@@ -288,74 +226,5 @@ mod tests {
         assert_eq!(kept("main"), [2, 4, 5]);
         assert_eq!(kept("exp/lr"), [3]);
         assert!(kept("nope").is_empty());
-    }
-
-    #[test]
-    fn selectors_resolve_through_the_state() {
-        let fraud = ModelName::new("fraud").unwrap();
-        let mut index = ModelIndex::empty(fraud);
-        index.versions = vec![version(1, None, None), version(2, None, None)];
-        let production = AliasName::new("production").unwrap();
-        index.aliases.insert(
-            production.clone(),
-            shelf_format::AliasState {
-                version: 1,
-                stack: vec![2, 1],
-                set_at: "2026-11-02T00:00:00Z".parse().unwrap(),
-                set_by: "release-bot".into(),
-            },
-        );
-        let v = |s: &Selector| resolve(&index, s).map(|v| v.version);
-        assert_eq!(v(&Selector::Version(2)), Ok(2));
-        assert_eq!(v(&Selector::Latest), Ok(2));
-        assert_eq!(v(&Selector::Alias(production)), Ok(1));
-        assert_eq!(
-            v(&Selector::Alias(AliasName::new("staging").unwrap())),
-            Err("fraud has no alias staging (its aliases: production)".into())
-        );
-        assert_eq!(
-            v(&Selector::Version(3)),
-            Err("fraud has no version 3 (it has 2)".into())
-        );
-        let hex = index.versions[1].content_id.hex();
-        assert_eq!(v(&Selector::ContentId(hex[..8].to_string())), Ok(2));
-        let unused = "0123456789abcdef"
-            .chars()
-            .find(|c| {
-                !index
-                    .versions
-                    .iter()
-                    .any(|v| v.content_id.hex().starts_with(*c))
-            })
-            .unwrap();
-        assert!(
-            v(&Selector::ContentId(unused.to_string().repeat(6)))
-                .unwrap_err()
-                .starts_with("no version of fraud has a content id starting with")
-        );
-        assert!(
-            v(&Selector::ContentId(String::new()))
-                .unwrap_err()
-                .ends_with("give more digits")
-        );
-    }
-
-    #[test]
-    fn time_travel_reads_up_to_the_first_later_entry() {
-        let events = [
-            event(1, "2026-11-01T00:00:00Z"),
-            event(2, "2026-11-02T00:00:00Z"),
-            event(3, "2026-11-03T00:00:00Z"),
-        ];
-        let at = |s: &str| s.parse::<Timestamp>().unwrap();
-        // Before the first entry: read entry 1, which shows the model did not exist.
-        assert_eq!(first_read(&events, 3, at("2026-10-01T00:00:00Z")), 1);
-        // Between 1 and 2, and exactly at 2 (an entry at `at` is included).
-        assert_eq!(first_read(&events, 3, at("2026-11-01T12:00:00Z")), 2);
-        assert_eq!(first_read(&events, 3, at("2026-11-02T00:00:00Z")), 3);
-        // After the last entry: the whole log.
-        assert_eq!(first_read(&events, 3, at("2027-01-01T00:00:00Z")), 3);
-        // A trail that lags behind the head (entries caught up from the log since).
-        assert_eq!(first_read(&events[..1], 5, at("2027-01-01T00:00:00Z")), 5);
     }
 }

@@ -664,7 +664,12 @@ impl ModelIndex {
 /// the same path, or one whose path is a folder of another (`a` and `a/b`). `None` when
 /// every path can be written. Writers refuse such a list; verifiers report it.
 pub fn artifact_path_conflict(artifacts: &[Artifact]) -> Option<String> {
-    let mut paths: Vec<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
+    path_conflict(artifacts.iter().map(|a| &a.path))
+}
+
+/// [`artifact_path_conflict`] over paths alone.
+pub fn path_conflict<'a>(paths: impl IntoIterator<Item = &'a ArtifactPath>) -> Option<String> {
+    let mut paths: Vec<&str> = paths.into_iter().map(ArtifactPath::as_str).collect();
     paths.sort_unstable();
     paths.windows(2).find_map(|pair| {
         let (a, b) = (pair[0], pair[1]);

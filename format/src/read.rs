@@ -167,9 +167,9 @@ pub struct ModelView {
     /// Log entries read and applied by this load (past the derived index, if it started
     /// from one).
     pub caught_up: u64,
-    /// True when a problem other than a refused lifecycle event was found: the state is
+    /// The first problem other than a refused lifecycle event, if any: then the state is
     /// what could be read, not the whole log, and must not be written as derived data.
-    pub damaged: bool,
+    pub damage: Option<Problem>,
 }
 
 impl ModelView {
@@ -179,7 +179,7 @@ impl ModelView {
             index: ModelIndex::empty(model),
             problems: Vec::new(),
             caught_up: 0,
-            damaged: false,
+            damage: None,
         }
     }
 }
@@ -310,12 +310,15 @@ pub async fn load_model<S: Source>(
 ) -> Result<ModelView, ReadError<S::Error>> {
     let mut view = match start {
         Start::Log => ModelView::empty(model.clone()),
-        Start::Index => ModelView {
-            index: anchored_index(src, model).await?,
-            problems: Vec::new(),
-            caught_up: 0,
-            damaged: false,
-        },
+        Start::Index => {
+            let (index, problem) = anchored_index(src, model).await?;
+            ModelView {
+                index,
+                problems: problem.into_iter().collect(),
+                caught_up: 0,
+                damage: None,
+            }
+        }
     };
     let known = match start {
         // The page: find the head from the index's (§7.1), then read up to it.
@@ -416,7 +419,7 @@ fn gap<E>(view: &mut ModelView, key: &str, mode: Mode) -> Result<(), ReadError<E
     if mode == Mode::Strict {
         return Err(ReadError::integrity(problem));
     }
-    view.damaged = true;
+    view.damage.get_or_insert_with(|| problem.clone());
     view.problems.push(problem);
     Ok(())
 }
@@ -450,7 +453,10 @@ pub fn apply_entry<E>(
         }
     }
     let model = view.index.model.clone();
-    view.damaged |= found.iter().any(ReplayProblem::is_integrity_problem);
+    if let Some(p) = found.iter().find(|p| p.is_integrity_problem()) {
+        view.damage
+            .get_or_insert_with(|| Problem::at_entry(&model, p));
+    }
     view.problems
         .extend(found.iter().map(|p| Problem::at_entry(&model, p)));
     Ok(())
@@ -458,24 +464,48 @@ pub fn apply_entry<E>(
 
 /// The derived index of `model` when it is anchored to the log (§7.3 steps 1-3): it
 /// decodes, names this model, has an audit trail, and the entry at its head hashes to the
-/// digest it records. Otherwise the empty state (replay from entry 1).
-async fn anchored_index<S: Source>(src: &S, model: &ModelName) -> Result<ModelIndex, S::Error> {
+/// digest it records. Otherwise the empty state (replay from entry 1), with a problem
+/// saying why when the index is damaged or contradicts the log (a stale index of a build
+/// that predates lifecycle events is replaced silently).
+async fn anchored_index<S: Source>(
+    src: &S,
+    model: &ModelName,
+) -> Result<(ModelIndex, Option<Problem>), S::Error> {
     let key = keys::model_index_key(model);
     let empty = || ModelIndex::empty(model.clone());
+    let instead = |why: String| {
+        Some(Problem::new(
+            &key,
+            format!("{why}; reading the log instead"),
+        ))
+    };
     let Some(bytes) = src.get(&key).await? else {
-        return Ok(empty());
+        return Ok((empty(), None));
     };
     let index = match decode::<ModelIndex>(&key, &bytes) {
-        Ok(index) if &index.model == model && !index.predates_lifecycle() => index,
-        // Derived data: a damaged index is ignored, not an error.
-        Ok(_) | Err(_) => return Ok(empty()),
+        Ok(index) if index.predates_lifecycle() => return Ok((empty(), None)),
+        Ok(index) if &index.model == model => index,
+        Ok(index) => {
+            return Ok((
+                empty(),
+                instead(format!("is the index of model {}", index.model)),
+            ));
+        }
+        // Derived data: a damaged index is a warning, not an error.
+        Err(e) => return Ok((empty(), instead(e.to_string()))),
     };
     let Some(head) = index.head else {
-        return Ok(empty());
+        return Ok((empty(), None));
     };
     match src.get(&keys::log_key(model, head.seq)).await? {
-        Some(entry) if Digest::of(&entry) == head.digest => Ok(index),
-        _ => Ok(empty()),
+        Some(entry) if Digest::of(&entry) == head.digest => Ok((index, None)),
+        _ => Ok((
+            empty(),
+            instead(format!(
+                "its head (entry {}, {}) is not in the log",
+                head.seq, head.digest
+            )),
+        )),
     }
 }
 
@@ -668,8 +698,7 @@ impl fmt::Display for SelectError {
                 count,
             } => write!(
                 f,
-                "{model}@{version} not found ({model} has {count} version{})",
-                if *count == 1 { "" } else { "s" }
+                "{model}@{version} not found: {model} has no version {version} (it has {count})"
             ),
             SelectError::NoAlias { model, alias, set } => {
                 write!(f, "{model} has no alias {alias} (")?;

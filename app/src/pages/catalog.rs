@@ -8,7 +8,7 @@ use shelf_format::{Catalog, CatalogEntry, ModelName, Reference, Selector, Subjec
 
 use crate::api::{self, ApiError};
 use crate::app::replace_hash;
-use crate::components::{AliasBadge, DatasetBadge, ErrorCards, StatusBadge};
+use crate::components::{AliasBadge, DatasetBadge, ErrorCards, Problems, StatusBadge};
 use crate::route::Route;
 use crate::text;
 
@@ -89,8 +89,11 @@ fn select(
 
 #[component]
 pub fn CatalogPage(query: String) -> impl IntoView {
-    let catalog =
-        LocalResource::new(|| async { api::load_catalog().await.map(|c| c.map(Arc::new)) });
+    let catalog = LocalResource::new(|| async {
+        api::load_catalog()
+            .await
+            .map(|(catalog, problems)| (catalog.map(Arc::new), problems))
+    });
     let query = RwSignal::new(query);
     let sort = RwSignal::new(Sort::Name);
 
@@ -100,8 +103,8 @@ pub fn CatalogPage(query: String) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading the catalog…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorCards errors /> }>
                     {move || Suspend::new(async move {
-                        let catalog = catalog.await?;
-                        Ok::<_, ApiError>(match catalog {
+                        let (catalog, problems) = catalog.await?;
+                        let body = match catalog {
                             None => view! {
                                 <div class="empty-state">
                                     <p>"No models yet."</p>
@@ -109,7 +112,8 @@ pub fn CatalogPage(query: String) -> impl IntoView {
                                 </div>
                             }.into_any(),
                             Some(catalog) => view! { <CatalogView catalog query sort /> }.into_any(),
-                        })
+                        };
+                        Ok::<_, ApiError>(view! { <Problems problems /> {body} })
                     })}
                 </ErrorBoundary>
             </Transition>

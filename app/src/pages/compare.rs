@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use shelf_format::diff::{ArtifactStatus, Comparison, ValueRow, Verdict, compare};
-use shelf_format::{ModelIndex, ModelName, VersionManifest, keys};
+use shelf_format::{ModelIndex, ModelName, Selector, VersionManifest};
 
 use crate::api::{self, ApiError};
 use crate::components::{AliasBadge, ArchDiffView, ErrorCards, Problems, StatusBadge};
@@ -21,16 +21,7 @@ async fn load(
     let (index, problems) = api::load_model(&model).await?;
     let mut manifests = Vec::new();
     for version in versions {
-        let summary = index
-            .versions
-            .iter()
-            .find(|v| v.version == version)
-            .ok_or_else(|| {
-                ApiError::new(
-                    &keys::model_index_key(&model),
-                    format!("{model} has no version {version}"),
-                )
-            })?;
+        let summary = api::select(&index, &Selector::Version(version))?;
         manifests.push(api::load_manifest(&model, summary).await?);
     }
     Ok((Arc::new(index), manifests, problems))

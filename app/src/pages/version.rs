@@ -31,9 +31,7 @@ struct Loaded {
 
 async fn load(model: ModelName, selector: Selector) -> Result<Loaded, ApiError> {
     let (index, problems) = api::load_model(&model).await?;
-    let summary = lifecycle::resolve(&index, &selector)
-        .map_err(|e| ApiError::new(&keys::model_index_key(&model), e))?
-        .clone();
+    let summary = api::select(&index, &selector)?.clone();
     let manifest = api::load_manifest(&model, &summary).await?;
     Ok(Loaded {
         index: Arc::new(index),

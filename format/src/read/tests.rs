@@ -434,7 +434,10 @@ fn selectors_and_their_errors() {
     let prefix = &state.versions[0].content_id.hex()[..8];
     assert_eq!(sel(&format!("fraud@sha256:{prefix}")), Ok(1));
     let msg = |s: &str| sel(s).unwrap_err().to_string();
-    assert_eq!(msg("fraud@9"), "fraud@9 not found (fraud has 2 versions)");
+    assert_eq!(
+        msg("fraud@9"),
+        "fraud@9 not found: fraud has no version 9 (it has 2)"
+    );
     assert_eq!(
         msg("fraud@staging"),
         "fraud has no alias staging (its aliases: production)"
@@ -447,5 +450,38 @@ fn selectors_and_their_errors() {
     assert_eq!(
         select(&empty, &Selector::Latest).unwrap_err().to_string(),
         "fraud has no versions yet"
+    );
+}
+
+#[test]
+fn time_travel_first_reads_up_to_the_first_later_entry_of_the_trail() {
+    let mem = Mem::default();
+    let mut log = Log::new(&mem, "fraud");
+    for day in 1..=3 {
+        log.register(&format!("2026-11-{day:02}T00:00:00Z"));
+    }
+    let state = &log.state;
+    // Before the first entry: read entry 1, which shows the model did not exist.
+    assert_eq!(first_read(state, t("2026-10-01T00:00:00Z")), 1);
+    // Between 1 and 2, and exactly at 2 (an entry at `at` is included).
+    assert_eq!(first_read(state, t("2026-11-01T12:00:00Z")), 2);
+    assert_eq!(first_read(state, t("2026-11-02T00:00:00Z")), 3);
+    // After the last entry: the whole log.
+    assert_eq!(first_read(state, t("2027-01-01T00:00:00Z")), 3);
+    // A trail that lags behind the head (entries caught up from the log since).
+    let mut lagging = state.clone();
+    lagging.events.truncate(1);
+    lagging.head.as_mut().unwrap().seq = 5;
+    assert_eq!(first_read(&lagging, t("2027-01-01T00:00:00Z")), 5);
+}
+
+#[test]
+fn content_id_prefixes_that_match_several_versions_are_ambiguous() {
+    let mem = Mem::default();
+    let log = fraud(&mem);
+    let err = select(&log.state, &Selector::ContentId(String::new())).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fraud@sha256: is ambiguous: it matches fraud@1, fraud@2; give more digits"
     );
 }
