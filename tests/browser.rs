@@ -1162,7 +1162,10 @@ fn damaged_registries_show_error_cards_and_the_rest_of_the_page() {
         let card = b.wait_for(".error-card").await;
         let text = card.text().await.unwrap();
         assert!(text.contains("nope"), "{text}");
-        assert!(text.contains("models/nope/_index.json"), "{text}");
+        assert!(
+            text.contains("models/nope/_log/00000000000000000001.json"),
+            "{text}"
+        );
         assert_eq!(b.count(VERSION_ROWS).await, 0);
         b.screenshot("no-such-model").await;
 
@@ -1175,6 +1178,54 @@ fn damaged_registries_show_error_cards_and_the_rest_of_the_page() {
         let card = b.wait_for(".error-card").await;
         let text = card.text().await.unwrap();
         assert!(text.contains("#/nowhere"), "{text}");
+    });
+}
+
+/// The page reads through the same read protocol as the CLI (`shelf_format::read`): an
+/// index whose head does not hash to the log's entry is refused, and a catalog hint that
+/// names a generation that does not exist does not hide the catalog (spec §7.2, §7.3).
+#[test]
+fn the_page_refuses_a_forged_index_and_finds_the_catalog_past_a_bad_hint() {
+    let site = Site::start(sample_registry);
+    let index_path = site.root().join("models/fraud-detector/_index.json");
+    let mut forged: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    // The forger keeps v1 only, calls it a hotfix, and claims entry 3 with a made-up digest.
+    forged["versions"].as_array_mut().unwrap().truncate(1);
+    forged["versions"][0]["description"] = json!("forged hotfix");
+    forged["head"]["digest"] = json!(Digest::of(b"not entry 3").to_string());
+    std::fs::write(&index_path, serde_json::to_vec(&forged).unwrap()).unwrap();
+    // The hint names generation 99; the newest written is far below it.
+    std::fs::write(
+        site.root().join(keys::CATALOG_HEAD),
+        br#"{"format":1,"kind":"catalog-head","generation":99}"#,
+    )
+    .unwrap();
+
+    // The CLI refuses the same index: it replays the log.
+    let out = run(site.backend.shelf().args(["versions", FRAUD, "--json"]));
+    assert_code(&out, 0);
+    let doc = json(&out);
+    assert_eq!(doc["versions"].as_array().unwrap().len(), 3, "{doc}");
+
+    with_browser("forged-index", |b| async move {
+        b.goto(&site.page("#/m/fraud-detector")).await;
+        b.eventually_attrs(VERSION_ROWS, "data-version", &["3", "2", "1"])
+            .await;
+        let body = b.body_text().await;
+        assert!(!body.contains("forged hotfix"), "{body}");
+        let warnings = b.texts(".error-card.warning").await;
+        assert!(
+            warnings.iter().any(|w| w
+                .contains("models/fraud-detector/_index.json: its head (entry 3")
+                && w.contains("reading the log instead")),
+            "{warnings:?}"
+        );
+        b.screenshot("forged-index").await;
+
+        b.open_fresh(&site.page("#/")).await;
+        expect_rows(&b, &[DEMAND, FRAUD, VISION]).await;
+        b.screenshot("catalog-past-bad-hint").await;
     });
 }
 

@@ -559,7 +559,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
             (
                 vec!["alias", "set", "fraud@9", "production", "--reason", "x"],
                 1,
-                "fraud@9 not found (fraud has 2 versions)",
+                "fraud@9 not found: fraud has no version 9 (it has 2)",
             ),
             (
                 vec!["alias", "rm", "fraud", "staging"],
@@ -756,7 +756,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
             (
                 vec!["push", "fraud", file, "--parent", "fraud@7"],
                 2,
-                "parent fraud@7 not found (fraud has 2 versions)",
+                "parent fraud@7 not found: fraud has no version 7 (it has 2)",
             ),
             (
                 vec!["push", "fraud", file, "--parent", "base@1"],

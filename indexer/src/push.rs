@@ -334,6 +334,13 @@ impl Push {
         let (req, redacted) = redact_request(req);
         check_request(&req)?;
         let inputs = collect_inputs(&req.paths)?;
+        if let Some(conflict) =
+            shelf_format::documents::path_conflict(inputs.iter().map(|i| &i.path))
+        {
+            return Err(Error::Usage(format!(
+                "cannot push these files together: {conflict}"
+            )));
+        }
         let lock = req.env_lock.as_deref().map(read_env_lock).transpose()?;
         registry.descriptor().await?;
         let (datasets, notes) = registry.link_datasets(&req.datasets).await?;

@@ -5,7 +5,7 @@
 use shelf_format::read::{self, Mode, ModelView, Problem};
 use shelf_format::{ModelName, Reference, VersionManifest, VersionSummary};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::registry::Registry;
 
 /// A model as `shelf list` shows it.
@@ -55,8 +55,23 @@ pub async fn resolve(
     reference: &Reference,
 ) -> Result<(ModelView, VersionSummary)> {
     let view = model(registry, &reference.model).await?;
-    let summary = read::select_ref(&view.index, reference)?.clone();
-    Ok((view, summary))
+    match read::select_ref(&view.index, reference) {
+        Ok(summary) => {
+            let summary = summary.clone();
+            Ok((view, summary))
+        }
+        // Not "not found" when the log could not be read whole: say what is damaged.
+        Err(e) => match &view.damage {
+            Some(damage) => Err(Error::Integrity {
+                key: damage.key.clone(),
+                detail: format!(
+                    "{}; {reference} can't be resolved while the log is damaged ({e})",
+                    damage.message
+                ),
+            }),
+            None => Err(e.into()),
+        },
+    }
 }
 
 /// The full manifest of a version: the materialised copy when its hash is the content

@@ -43,10 +43,10 @@ pub async fn reindex(registry: &Registry) -> Result<ReindexReport> {
             Err(e) => return Err(e),
         };
         report.problems.extend(view.problems.iter().cloned());
-        if view.damaged {
+        if let Some(damage) = &view.damage {
             report.problems.push(Problem::new(
                 keys::model_index_key(&model),
-                "left as it is: the log could not be read whole",
+                format!("left as it is: the log could not be read whole ({damage})"),
             ));
             skipped.push(model);
             continue;
