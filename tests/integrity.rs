@@ -669,3 +669,76 @@ async fn a_reference_into_a_damaged_log_names_the_damage() {
     );
     assert_eq!(err.exit_code(), 1);
 }
+
+/// Damaged or newer-format stored data exits 1, naming the key; what the user typed exits
+/// 2 (architecture issue: scripts must tell a typo from a corrupt bucket).
+#[test]
+fn damaged_data_exits_1_and_names_the_key_bad_input_exits_2() {
+    use support::{assert_code, run, stderr};
+    let backend = Backend::local();
+    let shelf = || backend.shelf();
+    assert_code(&run(shelf().arg("init")), 0);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(&dir.path().join("w.bin"), b"w");
+    assert_code(
+        &run(shelf()
+            .args(["push", "m"])
+            .arg(&file)
+            .args(["--no-env", "--no-code"])),
+        0,
+    );
+    let Backend::Local(root) = &backend else {
+        unreachable!()
+    };
+    let root = root.path().join("registry");
+    let entry = root.join("models/m/_log/00000000000000000001.json");
+    let copy = root.join("models/m/_versions/00000000000000000001.json");
+
+    // A corrupt log entry: a writer refuses to append (exit 1, the key named), and a
+    // reader that needs the entry (the materialised copy is gone) says so too.
+    let good = std::fs::read(&entry).unwrap();
+    std::fs::write(&entry, &good[..good.len() / 2]).unwrap();
+    std::fs::remove_file(&copy).unwrap();
+    for args in [
+        vec!["push", "m", file.to_str().unwrap(), "--no-env", "--no-code"],
+        vec!["show", "m@1"],
+        vec![
+            "pull",
+            "m@1",
+            "-o",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+    ] {
+        let out = run(shelf().args(&args));
+        assert_code(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("models/m/_log/00000000000000000001.json"),
+            "{args:?}: {err}"
+        );
+    }
+    std::fs::write(&entry, &good).unwrap();
+
+    // A shelf.json of a newer format: upgrade (exit 1); a damaged one: exit 1.
+    let descriptor = root.join("shelf.json");
+    let text = std::fs::read_to_string(&descriptor).unwrap();
+    std::fs::write(&descriptor, text.replace(r#""format":1"#, r#""format":2"#)).unwrap();
+    let out = run(shelf().arg("list"));
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("shelf.json has format version 2"), "{err}");
+    assert!(err.contains("upgrade shelf"), "{err}");
+    std::fs::write(&descriptor, &text[..text.len() / 2]).unwrap();
+    let out = run(shelf().arg("list"));
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("damaged document shelf.json"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&descriptor, &text).unwrap();
+
+    // A typo is still exit 2.
+    let out = run(shelf().args(["show", "M@1"]));
+    assert_code(&out, 2);
+}
