@@ -107,6 +107,18 @@ impl Location {
         }
     }
 
+    /// Where this store's settings come from, for messages.
+    fn settings(&self) -> &'static str {
+        match self {
+            Location::S3 { .. } => "check the AWS_* settings",
+            Location::Gcs { .. } => {
+                "check GOOGLE_APPLICATION_CREDENTIALS, GOOGLE_SERVICE_ACCOUNT and the other GOOGLE_* settings"
+            }
+            Location::Azure { .. } => "check the AZURE_* settings",
+            Location::Local { .. } | Location::Memory => "check the path",
+        }
+    }
+
     /// The same store with no prefix: the whole bucket or container (a local folder or
     /// memory stays as it is).
     pub fn root(&self) -> Location {
@@ -134,7 +146,7 @@ impl Location {
     pub fn open(&self, create: bool) -> Result<Arc<dyn ObjectStore>> {
         let refused = |e: object_store::Error| Error::Location {
             location: self.display(),
-            rule: e.to_string(),
+            rule: format!("{e} ({})", self.settings()),
         };
         let store: Arc<dyn ObjectStore> = match self {
             Location::S3 { bucket, prefix } => {
@@ -142,7 +154,10 @@ impl Location {
                 for (key, value) in TIMEOUTS {
                     builder = builder.with_config(AmazonS3ConfigKey::Client(key), value);
                 }
-                let s3 = builder.with_retry(retry_config()).build().map_err(refused)?;
+                let s3 = builder
+                    .with_retry(retry_config())
+                    .build()
+                    .map_err(refused)?;
                 with_prefix(Arc::new(s3), prefix)
             }
             Location::Gcs { bucket, prefix } => {
@@ -150,7 +165,10 @@ impl Location {
                 for (key, value) in TIMEOUTS {
                     builder = builder.with_config(GoogleConfigKey::Client(key), value);
                 }
-                let gcs = builder.with_retry(retry_config()).build().map_err(refused)?;
+                let gcs = builder
+                    .with_retry(retry_config())
+                    .build()
+                    .map_err(refused)?;
                 with_prefix(Arc::new(gcs), prefix)
             }
             Location::Azure {
@@ -396,6 +414,29 @@ fn misconfiguration(location: &str, error: &object_store::Error) -> Option<Strin
         }
     };
     let refused = !status.is_empty() && status != "404";
+    // No credentials were set, so object_store asked the machine's metadata service (an
+    // instance role, a managed identity), which gave none.
+    let no_credentials = text.contains("token request")
+        || text.contains("/latest/api/token")
+        || text.contains("/latest/meta-data/")
+        || text.contains("169.254.");
+    if no_credentials {
+        let (store, variables) = match &parsed {
+            Location::S3 { .. } => ("S3", "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+            Location::Gcs { .. } => (
+                "GCS",
+                "set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, or GOOGLE_SERVICE_ACCOUNT_KEY",
+            ),
+            Location::Azure { .. } => (
+                "Azure",
+                "set AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_TOKEN, or AZURE_CLIENT_ID with AZURE_CLIENT_SECRET and AZURE_TENANT_ID",
+            ),
+            Location::Local { .. } | Location::Memory => return None,
+        };
+        return Some(format!(
+            "no {store} credentials are set and the machine's metadata service gave none ({error}); {variables}"
+        ));
+    }
     match &parsed {
         Location::S3 { bucket, .. } => match code {
             "NoSuchBucket" => Some(format!(
@@ -414,12 +455,12 @@ fn misconfiguration(location: &str, error: &object_store::Error) -> Option<Strin
                 "S3 refused the session token ({}); check AWS_SESSION_TOKEN",
                 answered("S3")
             )),
-            "AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException" => {
-                Some(format!(
-                    "the bucket {bucket} is in another region ({}); check AWS_REGION",
-                    answered("S3")
-                ))
-            }
+            "AuthorizationHeaderMalformed"
+            | "PermanentRedirect"
+            | "IllegalLocationConstraintException" => Some(format!(
+                "the bucket {bucket} is in another region ({}); check AWS_REGION",
+                answered("S3")
+            )),
             _ if refused => Some(format!(
                 "S3 refused access to the bucket {bucket} ({}); check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and that they may read and write under the registry's prefix",
                 answered("S3")
@@ -440,10 +481,18 @@ fn misconfiguration(location: &str, error: &object_store::Error) -> Option<Strin
         Location::Azure {
             container, account, ..
         } => {
+            let emulator = std::env::var("AZURE_STORAGE_USE_EMULATOR").is_ok_and(|v| truthy(&v));
             let account = account
                 .clone()
                 .or_else(|| std::env::var("AZURE_STORAGE_ACCOUNT_NAME").ok())
-                .unwrap_or_else(|| "the account".into());
+                .map(|a| format!("account {a}"))
+                .unwrap_or_else(|| {
+                    if emulator {
+                        "the emulator's account devstoreaccount1".into()
+                    } else {
+                        "the account".into()
+                    }
+                });
             match code {
                 "ContainerNotFound" => Some(format!(
                     "the container {container} does not exist in {account} ({}); check the container in the location and AZURE_STORAGE_ACCOUNT_NAME",
@@ -542,7 +591,10 @@ mod tests {
             ("s3://bucket/team#1", "#fragment"),
             ("s3://bu cket/x", "not a valid URL"),
             ("https://example.com/registry", "unknown scheme \"https\""),
-            ("https://bucket.s3.amazonaws.com/prefix", "s3://BUCKET/PREFIX"),
+            (
+                "https://bucket.s3.amazonaws.com/prefix",
+                "s3://BUCKET/PREFIX",
+            ),
             ("az://UpperCase/x", "lowercase letters"),
             ("az://a.b/x", "lowercase letters"),
             ("az://", "names no container"),
@@ -560,20 +612,22 @@ mod tests {
 
     #[test]
     fn parses_azure_locations_as_object_store_does() {
-        let azure = |store: &str, container: &str, account: Option<&str>, prefix: &str| {
-            Location::Azure {
+        let azure =
+            |store: &str, container: &str, account: Option<&str>, prefix: &str| Location::Azure {
                 store: store.into(),
                 container: container.into(),
                 account: account.map(Into::into),
                 prefix: prefix.into(),
-            }
-        };
+            };
         for (url, expected) in [
             (
                 "az://models/registries/team a/",
                 azure("az://models", "models", None, "registries/team a"),
             ),
-            ("azure://models", azure("azure://models", "models", None, "")),
+            (
+                "azure://models",
+                azure("azure://models", "models", None, ""),
+            ),
             (
                 "abfss://models@acct.dfs.core.windows.net/reg",
                 azure(
@@ -593,8 +647,17 @@ mod tests {
                 ),
             ),
             (
+                "az://$web/registry",
+                azure("az://$web", "$web", None, "registry"),
+            ),
+            (
                 "https://acct.blob.core.windows.net/$web",
-                azure("https://acct.blob.core.windows.net/$web", "$web", Some("acct"), ""),
+                azure(
+                    "https://acct.blob.core.windows.net/$web",
+                    "$web",
+                    Some("acct"),
+                    "",
+                ),
             ),
         ] {
             let parsed = Location::parse(url).unwrap();

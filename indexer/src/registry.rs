@@ -206,7 +206,8 @@ impl Registry {
     /// store that doesn't answer gives a clear error within seconds instead of a hang, and
     /// one that refuses the settings (unknown bucket, wrong key) says which to fix.
     pub(crate) async fn descriptor_bytes(&self) -> Result<Option<Bytes>> {
-        let read = crate::location::first_read(self.store.as_ref(), &self.location, keys::DESCRIPTOR);
+        let read =
+            crate::location::first_read(self.store.as_ref(), &self.location, keys::DESCRIPTOR);
         match tokio::time::timeout(FIRST_ANSWER_DEADLINE, read).await {
             Ok(result) => result,
             Err(_) => Err(Error::Unreachable {

@@ -170,7 +170,12 @@ impl Drop for RealCloud {
     fn drop(&mut self) {
         use futures::{StreamExt as _, TryStreamExt as _};
         let store = self.bucket_store();
-        let root = self.prefix.split('/').next().unwrap_or_default().to_string();
+        let root = self
+            .prefix
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let cleanup = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

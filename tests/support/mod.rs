@@ -14,6 +14,10 @@ pub mod azure;
 pub mod browser;
 /// Real S3, GCS and Azure buckets, when the environment names them.
 pub mod clouds;
+/// A local stand-in for Google Cloud Storage's XML API.
+pub mod gcs;
+/// A private S3 server that checks request signatures.
+pub mod moto_auth;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -65,9 +69,15 @@ pub fn create_bucket(bucket: &str) {
 pub enum Backend {
     Memory,
     Local(tempfile::TempDir),
-    S3 { bucket: String, prefix: String },
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
     /// A container on Azurite.
-    Azure { container: String, prefix: String },
+    Azure {
+        container: String,
+        prefix: String,
+    },
     /// A real bucket or container (see [`clouds`]).
     Cloud(clouds::RealCloud),
 }
