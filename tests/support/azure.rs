@@ -50,15 +50,15 @@ pub fn create_container(container: &str, public: bool) {
     let date = chrono::Utc::now()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
-    let mut ms_headers = vec![
-        ("x-ms-date", date.as_str()),
-        ("x-ms-version", "2021-08-06"),
-    ];
+    let mut ms_headers = vec![("x-ms-date", date.as_str()), ("x-ms-version", "2021-08-06")];
     if public {
         ms_headers.push(("x-ms-blob-public-access", "blob"));
     }
     ms_headers.sort();
-    let canonical: String = ms_headers.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let canonical: String = ms_headers
+        .iter()
+        .map(|(k, v)| format!("{k}:{v}\n"))
+        .collect();
     // VERB, then 11 standard headers (all empty: no body, no conditions), the x-ms-
     // headers, and the resource.
     let to_sign = format!(
@@ -68,7 +68,9 @@ pub fn create_container(container: &str, public: bool) {
     let key = BASE64.decode(KEY).unwrap();
     let signature = BASE64.encode(hmac_sha256(&key, to_sign.as_bytes()));
     let mut stream = TcpStream::connect(addr).expect("connect to Azurite");
-    let mut request = format!("PUT /{ACCOUNT}/{container}?restype=container HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\nAuthorization: SharedKey {ACCOUNT}:{signature}\r\n");
+    let mut request = format!(
+        "PUT /{ACCOUNT}/{container}?restype=container HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\nAuthorization: SharedKey {ACCOUNT}:{signature}\r\n"
+    );
     for (k, v) in &ms_headers {
         request.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -100,6 +102,17 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
         .chain_update(inner)
         .finalize()
         .into()
+}
+
+/// A registry backend in a fresh container whose blobs anyone may GET (not list), as for
+/// hosting the page.
+pub fn public_backend() -> super::Backend {
+    let container = unique_container();
+    create_container(&container, true);
+    super::Backend::Azure {
+        container,
+        prefix: "registries/team a".into(),
+    }
 }
 
 /// The whole container, through object_store in emulator mode.
