@@ -17,7 +17,7 @@ ML_VENV="$ROOT/.tools/ml-venv"
 ML_REQUIREMENTS="$ROOT/scripts/ml-requirements.txt"
 
 # Steps in the order they run by default.
-STEPS=(rust_components wasm_target python_tools ml_python trunk wasm_bindgen_cli binaryen chromium)
+STEPS=(rust_components wasm_target python_tools ml_python trunk wasm_bindgen_cli binaryen azurite chromium)
 # Names that stand for several steps.
 declare -A STEP_GROUPS=(
   [web]="wasm_target trunk wasm_bindgen_cli binaryen chromium"
@@ -31,6 +31,11 @@ TRUNK_VERSION=0.21.14
 # `[tools] wasm_opt` in step with this.
 BINARYEN_VERSION=132.0.0
 NPM_PREFIX="$ROOT/.tools/npm"
+# The Azure Blob Storage emulator of the Azure conformance and browser tests. 3.37 needs
+# Node 22; the machine has Node 20. Its own npm prefix, so that it never reshuffles
+# binaryen's. Keep scripts/lib/azurite.sh's AZURITE_PREFIX in step with this.
+AZURITE_VERSION=3.35.0
+AZURITE_PREFIX="$ROOT/.tools/azurite"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -200,6 +205,25 @@ step_binaryen() {
   mkdir -p "$NPM_PREFIX"
   quietly npm install --prefix "$NPM_PREFIX" --no-audit --no-fund --save-exact \
     "binaryen@$BINARYEN_VERSION"
+}
+
+step_azurite() {
+  local have="" pkg="$AZURITE_PREFIX/node_modules/azurite/package.json"
+  if [[ -f "$pkg" && -x "$AZURITE_PREFIX/node_modules/.bin/azurite-blob" ]]; then
+    have=$(node -p 'require(process.argv[1]).version' "$pkg" 2>/dev/null || true)
+  fi
+  if [[ "$have" == "$AZURITE_VERSION" ]]; then
+    log "azurite $AZURITE_VERSION (npm, Azure Blob Storage emulator) in .tools/azurite: present"
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    log "azurite: installing nodejs and npm with apt-get"
+    apt_install nodejs npm
+  fi
+  log "azurite: installing $AZURITE_VERSION from npm into .tools/azurite${have:+ (found $have)}"
+  mkdir -p "$AZURITE_PREFIX"
+  quietly npm install --prefix "$AZURITE_PREFIX" --no-audit --no-fund --save-exact \
+    "azurite@$AZURITE_VERSION"
 }
 
 # Run a command with its output kept in a temporary file, shown only if it fails.

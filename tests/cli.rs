@@ -321,12 +321,14 @@ fn an_s3_endpoint_that_does_not_answer_fails_within_seconds() {
 
 #[test]
 fn init_refuses_nothing_on_a_good_store_and_records_the_probe() {
-    let backend = Backend::s3();
-    let out = run(backend.shelf().args(["init"]));
-    assert_code(&out, 0);
-    assert!(
-        stdout(&out).contains("conditional writes: verified"),
-        "{}",
-        stdout(&out)
-    );
+    for backend in Backend::shared() {
+        let out = run(backend.shelf().args(["init"]));
+        assert_code(&out, 0);
+        assert!(
+            stdout(&out).contains("conditional writes: verified"),
+            "{}: {}",
+            backend.name(),
+            stdout(&out)
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! Many `shelf` processes at once, and pushes killed at each step, against a local folder
-//! and a real S3 server.
+//! Many `shelf` processes at once, and pushes killed at each step, against a local folder,
+//! a real S3 server and Azurite (and real cloud buckets when the environment names them).
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The conformance suite: every scenario runs against an in-memory store, a local temp
-//! folder and a real S3 server over HTTP, through the library.
+//! folder, a real S3 server and a real Azure Blob Storage emulator (Azurite) over HTTP,
+//! and real cloud buckets when the environment names them, through the library.
 
 mod support;
 
@@ -62,6 +63,7 @@ conformance!(
     concurrent_alias_moves_all_land,
     time_travel_deployments_and_audit_trail,
     lineage_is_pinned_and_a_missing_parent_writes_nothing,
+    racing_creates_of_one_key_have_exactly_one_winner,
 );
 
 mod scenarios {
@@ -416,6 +418,41 @@ mod scenarios {
             "{:?}",
             report.problems
         );
+    }
+
+    /// The store's own put-if-absent, which every commit stands on: writers released at
+    /// once on one key, round after round; exactly one creates it, and its bytes stay.
+    pub async fn racing_creates_of_one_key_have_exactly_one_winner(backend: &Backend) {
+        const ROUNDS: usize = 10;
+        const WRITERS: usize = 8;
+        let registry = backend.registry();
+        for round in 0..ROUNDS {
+            let key = format!("races/{round}");
+            let start = Arc::new(tokio::sync::Barrier::new(WRITERS));
+            let tasks: Vec<_> = (0..WRITERS)
+                .map(|writer| {
+                    let (registry, key, start) = (registry.clone(), key.clone(), start.clone());
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        let created = registry
+                            .put_if_absent(&key, format!("writer {writer}").into_bytes())
+                            .await
+                            .unwrap();
+                        (writer, created)
+                    })
+                })
+                .collect();
+            let mut winners = Vec::new();
+            for task in tasks {
+                let (writer, created) = task.await.unwrap();
+                if created {
+                    winners.push(writer);
+                }
+            }
+            assert_eq!(winners.len(), 1, "round {round}: winners {winners:?}");
+            let stored = registry.get_bytes(&key).await.unwrap().unwrap();
+            assert_eq!(stored.as_ref(), format!("writer {}", winners[0]).as_bytes());
+        }
     }
 
     pub async fn concurrent_alias_moves_all_land(backend: &Backend) {

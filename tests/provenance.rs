@@ -453,12 +453,19 @@ fn model_files_are_introspected_at_push_and_a_malformed_one_still_pushes() {
 }
 
 #[test]
-fn external_datasets_on_s3_are_hashed_object_or_prefix() {
-    let backend = Backend::s3();
-    let Backend::S3 { bucket, .. } = &backend else {
-        unreachable!()
-    };
-    let bucket = bucket.clone();
+fn external_datasets_on_s3_and_azure_are_hashed_object_or_prefix() {
+    for backend in [Backend::s3(), Backend::azure()] {
+        let root = match &backend {
+            Backend::S3 { bucket, .. } => format!("s3://{bucket}"),
+            Backend::Azure { container, .. } => format!("az://{container}"),
+            _ => unreachable!(),
+        };
+        external_datasets_are_hashed(&backend, &root);
+    }
+}
+
+/// Data outside the registry, in the same bucket or container (`root`).
+fn external_datasets_are_hashed(backend: &Backend, root: &str) {
     let store = backend.bucket_store().unwrap();
     let parts: [(&str, &[u8]); 2] = [
         ("part-0.csv", b"a,b\n1,0\n"),
@@ -479,12 +486,15 @@ fn external_datasets_on_s3_are_hashed_object_or_prefix() {
         .args(["push", "fraud"])
         .arg(&model)
         .args(["--no-env", "--no-code", "--json"])
-        .arg(format!(
-            "--dataset=one=s3://{bucket}/external/holdout/part-0.csv"
-        ))
-        .arg(format!("--dataset=all=s3://{bucket}/external/holdout")));
+        .arg(format!("--dataset=one={root}/external/holdout/part-0.csv"))
+        .arg(format!("--dataset=all={root}/external/holdout")));
     assert_code(&out, 0);
-    assert_eq!(json(&out)["notes"], serde_json::json!([]));
+    assert_eq!(
+        json(&out)["notes"],
+        serde_json::json!([]),
+        "{}",
+        backend.name()
+    );
     let shown = json(&run(backend.shelf().args(["show", "fraud@1", "--json"])));
     let datasets = shown["manifest"]["datasets"].as_array().unwrap().clone();
     let one = datasets.iter().find(|d| d["role"] == "one").unwrap();

@@ -1,6 +1,6 @@
 //! Datasets a version links to (`shelf push --dataset ROLE=…`): a dataset registered in
 //! this registry (`NAME@VERSION`, any REF), pinned by content id; or an external one (an
-//! `s3://`, `gs://`, `file://` URI or a local path), hashed when it can be read and
+//! `s3://`, `gs://`, `az://`, `file://` URI or a local path), hashed when it can be read and
 //! recorded as unverified when it cannot.
 //!
 //! The digest of a folder or prefix is the sha256 of its `sha256sum`-style listing
@@ -169,14 +169,12 @@ async fn hash_external(uri: &str) -> std::result::Result<(u64, Digest), String> 
             };
             hash_in(&store, key, &StorePath::default()).await
         }
-        Location::S3 { bucket, prefix } | Location::Gcs { bucket, prefix } => {
-            let scheme = if uri.starts_with("gs://") { "gs" } else { "s3" };
-            let root =
-                Location::parse(&format!("{scheme}://{bucket}")).map_err(|e| e.to_string())?;
-            let store = root
+        Location::S3 { .. } | Location::Gcs { .. } | Location::Azure { .. } => {
+            let store = location
+                .root()
                 .open(false)
                 .map_err(|e| format!("cannot open it ({e})"))?;
-            let key = StorePath::from(prefix.as_str());
+            let key = StorePath::from(location.prefix());
             match store.head(&key).await {
                 Ok(_) => hash_in(store.as_ref(), Some(key), &StorePath::default()).await,
                 Err(object_store::Error::NotFound { .. }) => {

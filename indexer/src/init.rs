@@ -4,6 +4,7 @@ use object_store::ObjectStoreExt as _;
 use shelf_format::{ConditionalWrites, RegistryDescriptor, encode, keys};
 
 use crate::error::{Error, Result};
+use crate::location::Location;
 use crate::registry::{Registry, now, path};
 
 /// What `init` should do.
@@ -40,7 +41,7 @@ impl Registry {
             ConditionalWrites::SingleWriter
         } else {
             return Err(Error::UnsafeStore {
-                location: self.location().to_string(),
+                location: self.location_and_store(),
             });
         };
         let descriptor = RegistryDescriptor::new(
@@ -64,6 +65,15 @@ impl Registry {
             created: true,
             descriptor,
         })
+    }
+
+    /// The location, with the kind of store it is when that is known
+    /// (`gs://b/p (Google Cloud Storage)`), for messages about the store itself.
+    fn location_and_store(&self) -> String {
+        match Location::parse(self.location()) {
+            Ok(parsed) => format!("{} ({})", self.location(), parsed.store_name()),
+            Err(_) => self.location().to_string(),
+        }
     }
 
     /// Create a scratch key twice with put-if-absent: true when the second create is refused.

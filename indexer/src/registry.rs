@@ -142,8 +142,10 @@ impl Registry {
         }
     }
 
-    /// Create `key` with `bytes` unless it exists. True when this call created it.
-    pub(crate) async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
+    /// Create `key` with `bytes` unless it exists. True when this call created it. (Public:
+    /// a create can't overwrite anything; truth is still appended only through the commit
+    /// pipeline.)
+    pub async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<bool> {
         let opts = PutOptions {
             mode: PutMode::Create,
             ..Default::default()
@@ -201,9 +203,12 @@ impl Registry {
     // ---- the descriptor ----------------------------------------------------------------
 
     /// The descriptor's bytes, with a deadline: the first request of every command, so a
-    /// store that doesn't answer gives a clear error within seconds instead of a hang.
+    /// store that doesn't answer gives a clear error within seconds instead of a hang, and
+    /// one that refuses the settings (unknown bucket, wrong key) says which to fix.
     pub(crate) async fn descriptor_bytes(&self) -> Result<Option<Bytes>> {
-        match tokio::time::timeout(FIRST_ANSWER_DEADLINE, self.get_bytes(keys::DESCRIPTOR)).await {
+        let read =
+            crate::location::first_read(self.store.as_ref(), &self.location, keys::DESCRIPTOR);
+        match tokio::time::timeout(FIRST_ANSWER_DEADLINE, read).await {
             Ok(result) => result,
             Err(_) => Err(Error::Unreachable {
                 location: self.location.clone(),

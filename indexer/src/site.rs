@@ -47,7 +47,9 @@ pub struct SiteOutcome {
 impl Registry {
     /// Publish the embedded web app at the registry root (overwriting a previous one).
     /// Files get their content type and `Cache-Control: no-cache` where the store keeps
-    /// such attributes (S3, GCS), so browsers always check for a newer app.
+    /// such attributes (S3 and GCS as object metadata, Azure as the blob's
+    /// `x-ms-blob-content-type` and `x-ms-blob-cache-control`, served back by its blob and
+    /// static website endpoints), so browsers always check for a newer app.
     pub async fn deploy_site(&self) -> Result<SiteOutcome> {
         self.descriptor().await?;
         if files().is_empty() {

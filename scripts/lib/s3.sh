@@ -7,7 +7,8 @@
 #   s3_stop                   stop it (callers also set: trap s3_stop EXIT)
 #
 # s3_start exports SHELF_TEST_S3_ENDPOINT and the standard AWS_* variables pointing
-# at the server with dummy credentials. moto_server comes from scripts/setup.sh
+# at the server with dummy credentials (when SHELF_TEST_S3_BUCKET names a real bucket,
+# the caller's own AWS_* are kept as SHELF_TEST_REAL_AWS_* first). moto_server comes from scripts/setup.sh
 # (.tools/venv); its log goes to target/moto.log.
 
 S3_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -80,6 +81,17 @@ s3_start() {
 }
 
 _s3_export() {
+  # With a real bucket named for the opt-in real-S3 tests (tests/support/clouds.rs), keep
+  # the caller's own AWS settings as SHELF_TEST_REAL_AWS_* before replacing them.
+  if [[ -n "${SHELF_TEST_S3_BUCKET:-}" && -z "${SHELF_TEST_REAL_AWS_SAVED:-}" ]]; then
+    local name
+    for name in $(compgen -e); do
+      if [[ "$name" == AWS_* ]]; then
+        export "SHELF_TEST_REAL_$name=${!name}"
+      fi
+    done
+    export SHELF_TEST_REAL_AWS_SAVED=1
+  fi
   export SHELF_TEST_S3_ENDPOINT="$1"
   export AWS_ENDPOINT_URL="$1"
   export AWS_ACCESS_KEY_ID=testing

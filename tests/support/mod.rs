@@ -1,13 +1,23 @@
-//! Test harness: the three stores every scenario runs against (in-memory, a local temp
-//! folder, a real S3 server over HTTP), and a runner for the `shelf` binary.
+//! Test harness: the stores every scenario runs against (in-memory, a local temp folder,
+//! a real S3 server and a real Azure Blob Storage emulator over HTTP, and real cloud
+//! buckets when the environment names them), and a runner for the `shelf` binary.
 //!
-//! The S3 server (moto) is started by `scripts/test.sh`, which exports
-//! `SHELF_TEST_S3_ENDPOINT`; each test creates its own bucket on it.
+//! The S3 server (moto) and Azurite are started by `scripts/test.sh`, which exports
+//! `SHELF_TEST_S3_ENDPOINT` and `SHELF_TEST_AZURE_URL`; each test creates its own bucket
+//! or container on them.
 
 #![allow(dead_code)]
 
+/// Azurite, the Azure Blob Storage emulator.
+pub mod azure;
 /// Headless Chromium over WebDriver, for the web app's end-to-end tests.
 pub mod browser;
+/// Real S3, GCS and Azure buckets, when the environment names them.
+pub mod clouds;
+/// A local stand-in for Google Cloud Storage's XML API.
+pub mod gcs;
+/// A private S3 server that checks request signatures.
+pub mod moto_auth;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -59,7 +69,17 @@ pub fn create_bucket(bucket: &str) {
 pub enum Backend {
     Memory,
     Local(tempfile::TempDir),
-    S3 { bucket: String, prefix: String },
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+    /// A container on Azurite.
+    Azure {
+        container: String,
+        prefix: String,
+    },
+    /// A real bucket or container (see [`clouds`]).
+    Cloud(clouds::RealCloud),
 }
 
 impl Backend {
@@ -81,13 +101,34 @@ impl Backend {
         }
     }
 
-    pub fn all() -> Vec<Backend> {
-        vec![Backend::memory(), Backend::local(), Backend::s3()]
+    /// A fresh container on Azurite, with a prefix like [`Backend::s3`].
+    pub fn azure() -> Self {
+        let container = azure::unique_container();
+        azure::create_container(&container, false);
+        Backend::Azure {
+            container,
+            prefix: "registries/team a".into(),
+        }
     }
 
-    /// The two backends a separate process can share.
+    /// Every backend: memory, local, S3 (moto), Azure (Azurite), and the real clouds the
+    /// environment names.
+    pub fn all() -> Vec<Backend> {
+        let mut all = vec![
+            Backend::memory(),
+            Backend::local(),
+            Backend::s3(),
+            Backend::azure(),
+        ];
+        all.extend(clouds::available().into_iter().map(Backend::Cloud));
+        all
+    }
+
+    /// The backends a separate process can share (all but memory).
     pub fn shared() -> Vec<Backend> {
-        vec![Backend::local(), Backend::s3()]
+        let mut shared = vec![Backend::local(), Backend::s3(), Backend::azure()];
+        shared.extend(clouds::available().into_iter().map(Backend::Cloud));
+        shared
     }
 
     pub fn name(&self) -> &'static str {
@@ -95,6 +136,8 @@ impl Backend {
             Backend::Memory => "memory",
             Backend::Local(_) => "local",
             Backend::S3 { .. } => "s3",
+            Backend::Azure { .. } => "azure",
+            Backend::Cloud(cloud) => cloud.cloud.name(),
         }
     }
 
@@ -104,6 +147,8 @@ impl Backend {
             Backend::Memory => "memory://".into(),
             Backend::Local(dir) => dir.path().join("registry").display().to_string(),
             Backend::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+            Backend::Azure { container, prefix } => format!("az://{container}/{prefix}"),
+            Backend::Cloud(cloud) => cloud.url(),
         }
     }
 
@@ -116,18 +161,25 @@ impl Backend {
                 std::fs::create_dir_all(&root).unwrap();
                 Arc::new(LocalFileSystem::new_with_prefix(root).unwrap())
             }
-            Backend::S3 { prefix, .. } => Arc::new(object_store::prefix::PrefixStore::new(
-                self.bucket_store().expect("an S3 backend has a bucket"),
-                prefix.as_str(),
-            )),
+            Backend::S3 { prefix, .. }
+            | Backend::Azure { prefix, .. }
+            | Backend::Cloud(clouds::RealCloud { prefix, .. }) => {
+                Arc::new(object_store::prefix::PrefixStore::new(
+                    self.bucket_store().expect("a cloud backend has a bucket"),
+                    prefix.as_str(),
+                ))
+            }
         }
     }
 
-    /// The whole bucket of an S3 backend (outside the registry's prefix), to put data a
-    /// registry links to.
+    /// The whole bucket or container of a cloud backend (outside the registry's prefix),
+    /// to put data a registry links to.
     pub fn bucket_store(&self) -> Option<Arc<dyn ObjectStore>> {
-        let Backend::S3 { bucket, .. } = self else {
-            return None;
+        let bucket = match self {
+            Backend::S3 { bucket, .. } => bucket,
+            Backend::Azure { container, .. } => return Some(azure::container_store(container)),
+            Backend::Cloud(cloud) => return Some(cloud.bucket_store()),
+            Backend::Memory | Backend::Local(_) => return None,
         };
         let s3 = AmazonS3Builder::new()
             .with_endpoint(s3_endpoint())
@@ -151,8 +203,11 @@ impl Backend {
     pub fn shelf(&self) -> Command {
         let mut cmd = shelf_command();
         cmd.env("SHELF_REGISTRY", self.url());
-        if let Backend::S3 { .. } = self {
-            s3_env(&mut cmd, &s3_endpoint());
+        match self {
+            Backend::S3 { .. } => s3_env(&mut cmd, &s3_endpoint()),
+            Backend::Azure { .. } => azure::emulator_env(&mut cmd),
+            Backend::Cloud(cloud) => cloud.env(&mut cmd),
+            Backend::Memory | Backend::Local(_) => {}
         }
         cmd
     }

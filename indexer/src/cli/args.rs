@@ -24,8 +24,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Registry location: s3://bucket/prefix, gs://bucket/prefix, file:///abs/path, a plain
-    /// path or memory:// [default: ./shelf-registry]
+    /// Registry location: s3://bucket/prefix, gs://bucket/prefix, az://container/prefix,
+    /// file:///abs/path, a plain path or memory:// [default: ./shelf-registry]
     #[arg(long, global = true, env = "SHELF_REGISTRY")]
     pub registry: Option<String>,
     /// Print one JSON document on stdout instead of text

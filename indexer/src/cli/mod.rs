@@ -606,7 +606,13 @@ fn actor() -> String {
 
 fn default_name(location: &shelf::Location) -> String {
     match location {
-        shelf::Location::S3 { bucket, prefix } | shelf::Location::Gcs { bucket, prefix } => prefix
+        shelf::Location::S3 { bucket, prefix }
+        | shelf::Location::Gcs { bucket, prefix }
+        | shelf::Location::Azure {
+            container: bucket,
+            prefix,
+            ..
+        } => prefix
             .rsplit('/')
             .find(|p| !p.is_empty())
             .unwrap_or(bucket)
