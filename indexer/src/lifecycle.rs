@@ -42,6 +42,7 @@ impl Registry {
         let (entry, (), attempts) = self
             .commit(&mut view, |index| {
                 let event = make(index)?;
+                let (actor, reason, event) = crate::texts::lifecycle(actor, reason.clone(), event)?;
                 index
                     .check_event(&event)
                     .map_err(|refusal| Error::Usage(refusal.to_string()))?;
