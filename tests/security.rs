@@ -247,6 +247,16 @@ fn d1_d17_a_kit_of_a_hostile_entry_is_refused_naming_the_value() {
             "invalid package name".into(),
         ),
         (
+            "name-space",
+            json!({"environment": {"packages": {"numpy --index-url": "1"}}}),
+            "invalid package name".into(),
+        ),
+        (
+            "name-html",
+            json!({"environment": {"packages": {"<img src=y onerror=x>": "1"}}}),
+            "without white space".into(),
+        ),
+        (
             "python",
             json!({"environment": {"python": format!("3.11\ntouch {o}/pwned"), "packages": {"numpy": "1"}}}),
             "invalid environment.python".into(),

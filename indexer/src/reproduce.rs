@@ -153,7 +153,12 @@ impl Checked<'_> {
     /// starts with `-` (no `--extra-index-url …`, `-e …` smuggled in).
     fn requirement(&self, name: &str, version: &str) -> Result<String> {
         crate::texts::check_package_name(name).map_err(|e| self.refuse(e.to_string()))?;
-        let field = format!("environment.packages.{name}");
+        let field = format!("environment.packages.{}", name.escape_debug());
+        if name.contains(char::is_whitespace) {
+            return Err(self.refuse(format!(
+                "invalid package name {name:?} ({field}): a requirements.txt line holds a package name without white space"
+            )));
+        }
         self.text(&field, version, TextRule::LINE)?;
         if version.split_whitespace().any(|part| part.starts_with('-')) {
             return Err(self.refuse(format!(

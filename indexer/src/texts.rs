@@ -203,14 +203,14 @@ pub fn environment(t: &mut Texts, env: &mut shelf_format::Environment) -> Result
     Ok(())
 }
 
-/// A package name: a short line that is not empty and does not start with `-` (so that a
-/// requirements file made from it cannot carry a pip option).
+/// A package name: a short line that is not blank and has no part that starts with `-` (so
+/// that a requirements file made from it cannot carry a pip option).
 pub fn check_package_name(name: &str) -> Result<()> {
     let f = field("environment.packages", name);
     TextRule::SHORT.check(&f, name)?;
-    if name.trim().is_empty() || name.starts_with('-') || name.contains(char::is_whitespace) {
+    if name.trim().is_empty() || name.split_whitespace().any(|part| part.starts_with('-')) {
         return Err(Error::Usage(format!(
-            "invalid package name {name:?} ({f}): a package name is not empty, has no white space and does not start with `-`"
+            "invalid package name {name:?} ({f}): a package name is not blank and has no part that starts with `-`"
         )));
     }
     Ok(())
@@ -355,7 +355,15 @@ mod tests {
             assert!(check_commit("code.commit", bad).is_err(), "{bad}");
         }
         assert!(check_package_name("numpy").is_ok());
-        for bad in ["-e", "--extra-index-url", "a\nb", "", "a b"] {
+        assert!(check_package_name("odd name").is_ok());
+        for bad in [
+            "-e",
+            "--extra-index-url",
+            "a\nb",
+            "",
+            " ",
+            "a --index-url=x",
+        ] {
             assert!(check_package_name(bad).is_err(), "{bad:?}");
         }
     }
