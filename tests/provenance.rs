@@ -297,7 +297,7 @@ fn a_version_carries_its_provenance_without_secrets_and_can_be_reproduced() {
         let read = |name: &str| std::fs::read_to_string(kit.join(name)).unwrap();
         let checkout = read("checkout.sh");
         assert!(
-            checkout.contains("git clone https://github.com/acme/fraud.git src"),
+            checkout.contains("git clone -- https://github.com/acme/fraud.git src"),
             "{checkout}"
         );
         assert!(checkout.contains(&format!(

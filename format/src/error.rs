@@ -33,6 +33,13 @@ pub enum ErrorKind {
         value: String,
         rule: String,
     },
+    /// A recorded text (a description, an actor, a reason, a label value…) that breaks its
+    /// rule (§3.4); `field` says where it goes (`labels.team`, `run.command`…).
+    Text {
+        field: String,
+        value: String,
+        rule: String,
+    },
     /// A reference (`model@7`, `model@latest`, `model@production`, `model@sha256:ab12`)
     /// that does not parse.
     Reference { value: String, rule: &'static str },
@@ -69,6 +76,9 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Value { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }
+            ErrorKind::Text { field, value, rule } => {
+                write!(f, "invalid {field} {:?}: {rule}", shorten(value))
+            }
             ErrorKind::Reference { value, rule } => {
                 write!(f, "invalid reference {value:?}: {rule}")
             }
@@ -91,6 +101,19 @@ impl fmt::Display for ErrorKind {
             ),
         }
     }
+}
+
+/// A value shown in a message: whole up to 200 bytes, else its start and its size.
+fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 200;
+    if value.len() <= SHOWN {
+        return value.into();
+    }
+    let mut end = 120;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &value[..end], value.len()).into()
 }
 
 impl FormatError {

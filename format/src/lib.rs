@@ -30,7 +30,7 @@ pub use documents::{
 pub use error::{ErrorKind, FormatError};
 pub use inspect::{ArchitectureDiff, ModelFileInfo, architecture_diff};
 pub use lifecycle::{Refusal, Status};
-pub use names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
+pub use names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName, TextRule};
 pub use provenance::{
     Code, DatasetLink, Environment, Gpu, RegisteredDataset, Run, StoredFile, Subject,
 };

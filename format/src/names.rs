@@ -475,37 +475,130 @@ impl FromStr for BranchName {
     }
 }
 
-/// Check free text (a label value, an actor, a description) against its length and the
-/// rule that it holds no control characters other than newline and tab (for multi-line
-/// text).
+/// Longest single-line text of a few words, in bytes: an actor, a label or tag value, an
+/// evaluation's dataset, an experiment, a captured environment string (§3.4).
+pub const MAX_SHORT_TEXT: usize = 256;
+/// Longest single-line command or address, in bytes: the training command, the run's URL,
+/// a dataset URI, the code's repository (§3.4).
+pub const MAX_LINE: usize = 4096;
+/// Longest multi-line text, in bytes: a description, a reason, a string param value (§3.4).
+pub const MAX_DESCRIPTION: usize = 64 * 1024;
+
+/// The rule a recorded text follows (docs/format.md §3.4). Writers check every text they
+/// record against its rule; readers accept any JSON string.
+///
+/// Every rule refuses control characters (C0, DEL, C1) except newline and tab in multi-line
+/// text, the bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to
+/// U+2069: they reorder what a terminal or a page shows), and the Unicode line and
+/// paragraph separators (U+2028, U+2029).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRule {
+    /// Longest text, in bytes.
+    pub max_bytes: usize,
+    /// Newline and tab are allowed (never carriage return).
+    pub multiline: bool,
+    /// The text must hold something other than white space.
+    pub required: bool,
+}
+
+impl TextRule {
+    /// A label or tag value, an evaluation's dataset, an experiment, a captured string.
+    pub const SHORT: TextRule = TextRule {
+        max_bytes: MAX_SHORT_TEXT,
+        multiline: false,
+        required: false,
+    };
+    /// An actor (`actor`, `created_by`): a short line that is not blank.
+    pub const ACTOR: TextRule = TextRule {
+        required: true,
+        ..TextRule::SHORT
+    };
+    /// A command, a URL, a URI.
+    pub const LINE: TextRule = TextRule {
+        max_bytes: MAX_LINE,
+        multiline: false,
+        required: false,
+    };
+    /// A description or a string param value.
+    pub const DESCRIPTION: TextRule = TextRule {
+        max_bytes: MAX_DESCRIPTION,
+        multiline: true,
+        required: false,
+    };
+    /// The reason of an event: a description that is not blank (`--reason ""` is no reason).
+    pub const REASON: TextRule = TextRule {
+        required: true,
+        ..TextRule::DESCRIPTION
+    };
+
+    /// Check `value`, the text recorded as `field` (`description`, `labels.team`…). The
+    /// error names the field, the value and the rule.
+    pub fn check(&self, field: &str, value: &str) -> Result<(), FormatError> {
+        let err = |rule: String| {
+            Err(FormatError::new(ErrorKind::Text {
+                field: field.to_string(),
+                value: value.to_string(),
+                rule,
+            }))
+        };
+        if value.len() > self.max_bytes {
+            return err(format!(
+                "{field} is at most {} bytes, this is {}",
+                self.max_bytes,
+                value.len()
+            ));
+        }
+        if self.required && value.trim().is_empty() {
+            return err(format!("{field} must not be empty or blank"));
+        }
+        if let Some((at, c)) = value.char_indices().find(|&(_, c)| !self.allows(c)) {
+            let code = format!("U+{:04X} at byte {at}", c as u32);
+            return err(if is_bidi_control(c) {
+                format!(
+                    "must not contain bidirectional controls (found {code}): they reorder how the text is shown"
+                )
+            } else if matches!(c, '\u{2028}' | '\u{2029}') {
+                format!("must not contain line or paragraph separators (found {code})")
+            } else if self.multiline {
+                format!(
+                    "must not contain control characters other than newline and tab (found {code})"
+                )
+            } else {
+                format!("is a single line and must not contain control characters (found {code})")
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the rule allows the character `c`.
+    pub fn allows(&self, c: char) -> bool {
+        if c.is_control() {
+            return self.multiline && (c == '\n' || c == '\t');
+        }
+        !(is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}'))
+    }
+}
+
+/// The bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to
+/// U+2069), which make a text display in another order than it reads.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Check free text against a length and the text rules of §3.4: [`TextRule::check`] with a
+/// rule that does not require the text.
 pub fn check_text(
-    what: &'static str,
+    what: &str,
     value: &str,
     max_bytes: usize,
     multiline: bool,
 ) -> Result<(), FormatError> {
-    let err = |rule: String| {
-        Err(FormatError::new(ErrorKind::Value {
-            what,
-            value: value.to_string(),
-            rule,
-        }))
-    };
-    if value.len() > max_bytes {
-        return err(format!("{what} is at most {max_bytes} bytes"));
+    TextRule {
+        max_bytes,
+        multiline,
+        required: false,
     }
-    let bad = value
-        .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')));
-    if bad {
-        return err(if multiline {
-            "must not contain control characters other than newline, carriage return and tab"
-        } else {
-            "must not contain control characters"
-        }
-        .to_string());
-    }
-    Ok(())
+    .check(what, value)
 }
 
 /// Check that a metric value is a finite number.
@@ -597,6 +690,51 @@ mod tests {
         assert!(check_metric_value(&k, f64::INFINITY).is_err());
         assert!(check_text("description", "line\nline", 100, true).is_ok());
         assert!(check_text("label value", "line\nline", 100, false).is_err());
+    }
+
+    #[test]
+    fn text_rules() {
+        let ok = |rule: TextRule, value: &str| rule.check("f", value).is_ok();
+        assert!(ok(TextRule::SHORT, "risk team (EU) — été"));
+        assert!(ok(TextRule::SHORT, ""));
+        assert!(ok(TextRule::DESCRIPTION, "two\nlines\twith a tab"));
+        assert!(ok(TextRule::LINE, &"x".repeat(MAX_LINE)));
+        for (rule, bad, found) in [
+            (TextRule::SHORT, "a\nb", "U+000A at byte 1"),
+            (TextRule::SHORT, "tab\there", "U+0009"),
+            (TextRule::SHORT, "esc\u{1b}[2J", "U+001B"),
+            (TextRule::SHORT, "del\u{7f}", "U+007F"),
+            (TextRule::SHORT, "csi\u{9b}", "U+009B"),
+            (TextRule::DESCRIPTION, "safe model\rEVIL!", "U+000D"),
+            (TextRule::DESCRIPTION, "bell\u{7}", "U+0007"),
+            (TextRule::DESCRIPTION, "abc\u{202E}fed", "U+202E"),
+            (TextRule::SHORT, "iso\u{2066}x", "U+2066"),
+            (TextRule::DESCRIPTION, "line\u{2028}sep", "U+2028"),
+        ] {
+            let msg = rule.check("labels.team", bad).unwrap_err().to_string();
+            assert!(
+                msg.starts_with(&format!("invalid labels.team {bad:?}: ")),
+                "names the field and the value: {msg}"
+            );
+            assert!(msg.contains(found), "{msg} should say {found}");
+        }
+        let long = TextRule::SHORT
+            .check("actor", &"a".repeat(257))
+            .unwrap_err();
+        assert!(
+            long.to_string()
+                .contains("actor is at most 256 bytes, this is 257"),
+            "{long}"
+        );
+        for blank in ["", "   ", "\n\t"] {
+            let msg = TextRule::REASON
+                .check("reason", blank)
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains("reason must not be empty or blank"), "{msg}");
+        }
+        assert!(TextRule::ACTOR.check("actor", " ").is_err());
+        assert!(TextRule::REASON.check("reason", "ok").is_ok());
     }
 
     #[test]

@@ -36,16 +36,8 @@ impl std::str::FromStr for DatasetSpec {
         let (role, target) = raw.split_once('=').ok_or_else(|| {
             bad("expected ROLE=NAME@VERSION or ROLE=URI, e.g. train=transactions@3")
         })?;
-        let role_ok = !role.is_empty()
-            && role.len() <= 64
-            && role.starts_with(|c: char| c.is_ascii_lowercase())
-            && role.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.')
-            });
-        if !role_ok {
-            return Err(bad(
-                "a role is 1 to 64 characters of lowercase a-z, 0-9, `_ - .`, starting with a letter (train, validation, test)",
-            ));
+        if !is_role(role) {
+            return Err(bad(ROLE_RULE));
         }
         if target.trim().is_empty() {
             return Err(bad("nothing after `=`"));
@@ -54,6 +46,28 @@ impl std::str::FromStr for DatasetSpec {
             role: role.to_string(),
             target: target.to_string(),
         })
+    }
+}
+
+const ROLE_RULE: &str = "a role is 1 to 64 characters of lowercase a-z, 0-9, `_ - .`, starting with a letter (train, validation, test)";
+
+fn is_role(role: &str) -> bool {
+    !role.is_empty()
+        && role.len() <= 64
+        && role.starts_with(|c: char| c.is_ascii_lowercase())
+        && role
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Check the role of a dataset link (`train`, `validation`…): the rule of docs/format.md §5.10.
+pub fn check_role(role: &str) -> Result<()> {
+    if is_role(role) {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "invalid dataset role {role:?}: {ROLE_RULE}"
+        )))
     }
 }
 

@@ -35,6 +35,7 @@ impl Registry {
                 descriptor,
             });
         }
+        let (name, actor) = crate::texts::registry(&options.name, &options.actor)?;
         let conditional_writes = if self.probe_conditional_writes().await? {
             ConditionalWrites::Verified
         } else if options.single_writer {
@@ -45,9 +46,9 @@ impl Registry {
             });
         };
         let descriptor = RegistryDescriptor::new(
-            options.name.clone(),
+            name,
             now(),
-            options.actor.clone(),
+            actor,
             format!("shelf {}", env!("CARGO_PKG_VERSION")),
             conditional_writes,
         );

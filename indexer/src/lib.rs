@@ -25,6 +25,7 @@ pub mod reindex;
 pub mod reproduce;
 pub mod serve;
 pub mod site;
+pub mod texts;
 pub mod upload;
 pub mod verify;
 
@@ -36,7 +37,7 @@ pub use lifecycle::EventOutcome;
 pub use location::{DEFAULT_LOCATION, Location};
 pub use progress::{Progress, Reporter, Silent};
 pub use pull::PullOutcome;
-pub use push::{PushOutcome, PushRequest, collect_inputs};
+pub use push::{Inputs, PushOutcome, PushRequest, collect_inputs};
 pub use read::{Listing, ModelSummary};
 pub use registry::Registry;
 pub use reindex::ReindexReport;

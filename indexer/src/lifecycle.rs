@@ -38,10 +38,16 @@ pub async fn append_event(
     reason: Option<String>,
     make: impl Fn(&ModelIndex) -> Result<Event>,
 ) -> Result<EventOutcome> {
+    // Every recorded text is redacted and checked (docs/format.md §3.4, §5.9): the actor
+    // and reason once, before anything is read; the event's own texts with it.
+    let (actor, reason, _) = crate::texts::lifecycle(actor, reason, Event::Unknown)?;
     registry.descriptor().await?;
     let mut appender = Appender::open(registry, model, false).await?;
     let committed = appender
-        .commit(actor, reason, |index, _| Ok((make(index)?, ())))
+        .commit(&actor, reason.clone(), |index, _| {
+            let (_, _, event) = crate::texts::lifecycle(&actor, reason.clone(), make(index)?)?;
+            Ok((event, ()))
+        })
         .await?;
     let warnings = appender.refresh_derived(None).await;
     let entry = committed.entry;

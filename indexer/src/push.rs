@@ -4,25 +4,19 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path as FsPath, PathBuf};
 
-use shelf_format::names::check_text;
 use shelf_format::{
     Artifact, ArtifactPath, BranchName, Code, Digest, Environment, Event, Key, ModelName,
     ParamValue, Parent, Reference, Run, StoredFile, Subject, VersionManifest,
 };
 
 use crate::capture::environment::{LockFile, read_lock};
-use crate::capture::redact::{redact_in_place, strip_url_credentials};
+use crate::capture::redact::redact_in_place;
 use crate::commit::Appender;
 use crate::datasets::DatasetSpec;
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::progress::Reporter;
 use crate::registry::Registry;
-
-/// Longest description, in bytes.
-pub const MAX_DESCRIPTION: usize = 64 * 1024;
-/// Longest actor name or label value, in bytes.
-pub const MAX_SHORT_TEXT: usize = 256;
 
 /// What to push.
 #[derive(Debug, Clone)]
@@ -53,6 +47,9 @@ pub struct PushRequest {
     pub run: Option<Run>,
     /// `--dataset ROLE=…` links, resolved at push.
     pub datasets: Vec<DatasetSpec>,
+    /// Follow symbolic links that leave a pushed folder (each one is listed in the
+    /// outcome's notes); without it such a link is refused.
+    pub follow_symlinks: bool,
 }
 
 impl PushRequest {
@@ -74,73 +71,9 @@ impl PushRequest {
             code: None,
             run: None,
             datasets: Vec::new(),
+            follow_symlinks: false,
         }
     }
-}
-
-/// A copy of `req` with every credential-looking text redacted (docs/format.md §5.9), and
-/// where each redaction happened (`params.db_url`, `run.command`…).
-pub fn redact_request(req: &PushRequest) -> (PushRequest, Vec<String>) {
-    let mut req = req.clone();
-    let mut changed = Vec::new();
-    redact_in_place(&mut req.description, "description", &mut changed);
-    for (key, value) in req.labels.iter_mut() {
-        redact_in_place(value, &format!("labels.{key}"), &mut changed);
-    }
-    for (key, value) in req.params.iter_mut() {
-        if let ParamValue::String(text) = value {
-            redact_in_place(text, &format!("params.{key}"), &mut changed);
-        }
-    }
-    if let Some(env) = req.environment.as_mut() {
-        for (name, version) in env.packages.iter_mut() {
-            redact_in_place(
-                version,
-                &format!("environment.packages.{name}"),
-                &mut changed,
-            );
-        }
-        for (field, value) in [
-            ("environment.os", env.os.as_mut()),
-            ("environment.cpu", env.cpu.as_mut()),
-            ("environment.container_image", env.container_image.as_mut()),
-        ] {
-            if let Some(value) = value {
-                redact_in_place(value, field, &mut changed);
-            }
-        }
-    }
-    if let Some(code) = req.code.as_mut() {
-        if let Some(repo) = code.repository.as_mut() {
-            let stripped = strip_url_credentials(repo);
-            if stripped != *repo {
-                *repo = stripped;
-                changed.push("code.repository".into());
-            }
-        }
-        if let Some(branch) = code.branch.as_mut() {
-            redact_in_place(branch, "code.branch", &mut changed);
-        }
-    }
-    if let Some(run) = req.run.as_mut() {
-        for (field, value) in [
-            ("run.command", run.command.as_mut()),
-            ("run.url", run.url.as_mut()),
-            ("run.experiment", run.experiment.as_mut()),
-        ] {
-            if let Some(value) = value {
-                redact_in_place(value, field, &mut changed);
-            }
-        }
-    }
-    for spec in req.datasets.iter_mut() {
-        redact_in_place(
-            &mut spec.target,
-            &format!("datasets.{}", spec.role),
-            &mut changed,
-        );
-    }
-    (req, changed)
 }
 
 /// A local file and the artifact path it gets.
@@ -183,26 +116,97 @@ pub struct PushOutcome {
     pub notes: Vec<String>,
 }
 
+/// The files of a push, and what the user should know about how they were found.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub files: Vec<InputFile>,
+    /// Hidden files uploaded, symbolic links followed out of a folder, special files
+    /// (FIFOs, sockets, devices) skipped.
+    pub notes: Vec<String>,
+}
+
+/// At most this many paths are named in one note.
+const NAMED_IN_A_NOTE: usize = 10;
+
+/// `paths` joined for a note, the first [`NAMED_IN_A_NOTE`] of them.
+fn listed(paths: &[String]) -> String {
+    let mut out = paths
+        .iter()
+        .take(NAMED_IN_A_NOTE)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > NAMED_IN_A_NOTE {
+        out.push_str(&format!(" and {} more", paths.len() - NAMED_IN_A_NOTE));
+    }
+    out
+}
+
 /// Expand files and folders into the list of artifacts, checking that each is readable
 /// and that no two get the same artifact path. Nothing is written.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
+///
+/// A file or folder named on the command line is taken as it is, a symbolic link included.
+/// Inside a folder, a symbolic link whose target is inside that folder is followed; one that
+/// leaves it is refused, all of them named, unless `follow_symlinks` (then each is named in
+/// a note); a link that cannot be resolved (a loop, a dangling link) or that points to a
+/// folder containing it is refused at once. FIFOs, sockets and devices are never read: they
+/// are named in a note. Hidden files (`.env`…) are uploaded like any file, and named in a
+/// note.
+pub fn collect_inputs(paths: &[PathBuf], follow_symlinks: bool) -> Result<Inputs> {
     if paths.is_empty() {
         return Err(Error::Usage(
             "nothing to push: give at least one file or folder".into(),
         ));
     }
     let mut files = Vec::new();
+    let mut notes = Vec::new();
     for root in paths {
         let meta = std::fs::metadata(root).map_err(|e| Error::io("read", root, e))?;
         if meta.is_dir() {
-            let before = files.len();
-            walk(root, root, &mut files)?;
-            if files.len() == before {
+            let canonical = std::fs::canonicalize(root).map_err(|e| Error::io("read", root, e))?;
+            let mut walk = Walk {
+                root,
+                canonical_root: canonical.clone(),
+                follow_symlinks,
+                files: Vec::new(),
+                outside: Vec::new(),
+                followed: Vec::new(),
+                special: Vec::new(),
+                hidden: Vec::new(),
+                stack: vec![canonical],
+            };
+            walk.dir(root)?;
+            let shown = root.display();
+            if !walk.outside.is_empty() {
                 return Err(Error::Usage(format!(
-                    "folder {} holds no files to push",
-                    root.display()
+                    "{shown} holds symbolic links that leave it: {}; refusing to upload what they point to (remove them, or pass --follow-symlinks to upload it)",
+                    walk.outside.join(", ")
                 )));
             }
+            if !walk.followed.is_empty() {
+                notes.push(format!(
+                    "followed symbolic links out of {shown} (--follow-symlinks): {}",
+                    listed(&walk.followed)
+                ));
+            }
+            if !walk.special.is_empty() {
+                notes.push(format!(
+                    "skipped special files in {shown} (only regular files are uploaded): {}",
+                    listed(&walk.special)
+                ));
+            }
+            if !walk.hidden.is_empty() {
+                notes.push(format!(
+                    "uploaded hidden files of {shown} (like any other file; move them out of the folder to leave them out): {}",
+                    listed(&walk.hidden)
+                ));
+            }
+            if walk.files.is_empty() {
+                return Err(Error::Usage(format!(
+                    "folder {shown} holds no files to push"
+                )));
+            }
+            files.extend(walk.files);
         } else if meta.is_file() {
             let name = root.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
                 Error::Usage(format!("{} has no UTF-8 file name", root.display()))
@@ -231,39 +235,131 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
         }
         std::fs::File::open(&f.source).map_err(|e| Error::io("open", &f.source, e))?;
     }
-    Ok(files)
+    Ok(Inputs { files, notes })
 }
 
-fn walk(root: &FsPath, dir: &FsPath, out: &mut Vec<InputFile>) -> Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io("read", dir, e))?
-        .collect::<std::io::Result<_>>()
-        .map_err(|e| Error::io("read", dir, e))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let meta = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
-        if meta.is_dir() {
-            walk(root, &path, out)?;
-        } else if meta.is_file() {
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            let parts: Option<Vec<&str>> =
-                rel.components().map(|c| c.as_os_str().to_str()).collect();
-            let parts = parts.ok_or_else(|| {
-                Error::Usage(format!("{} has no UTF-8 file name", path.display()))
-            })?;
-            out.push(InputFile {
-                source: path.clone(),
-                path: ArtifactPath::new(parts.join("/"))?,
-                size: meta.len(),
-            });
+/// The walk of one pushed folder.
+struct Walk<'a> {
+    root: &'a FsPath,
+    canonical_root: PathBuf,
+    follow_symlinks: bool,
+    files: Vec<InputFile>,
+    /// Links that leave the folder (`link -> target`), refused without `follow_symlinks`.
+    outside: Vec<String>,
+    /// Links that left the folder and were followed.
+    followed: Vec<String>,
+    /// FIFOs, sockets, devices: `path (kind)`.
+    special: Vec<String>,
+    /// Uploaded files with a part starting with `.`.
+    hidden: Vec<String>,
+    /// The canonical paths of the folders being walked, outermost first: a link to one of
+    /// them is a loop.
+    stack: Vec<PathBuf>,
+}
+
+impl Walk<'_> {
+    /// `path` relative to the pushed folder, `/`-separated, as shown in messages.
+    fn relative(&self, path: &FsPath) -> String {
+        let rel = path.strip_prefix(self.root).unwrap_or(path);
+        rel.to_string_lossy()
+            .replace('\\', "/")
+            .escape_debug()
+            .to_string()
+    }
+
+    fn dir(&mut self, dir: &FsPath) -> Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io("read", dir, e))?
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| Error::io("read", dir, e))?;
+        entries.sort_by_key(|e| e.file_name());
+        let here = self.stack.last().cloned().unwrap_or_default();
+        for entry in entries {
+            let path = entry.path();
+            let own = std::fs::symlink_metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+            let (meta, canonical) = if own.file_type().is_symlink() {
+                let rel = self.relative(&path);
+                let target = std::fs::canonicalize(&path).map_err(|e| {
+                    Error::Usage(format!(
+                        "{} holds the symbolic link {rel}, which cannot be resolved ({e}): refusing to push a link loop or a dangling link",
+                        self.root.display()
+                    ))
+                })?;
+                if let Some(ancestor) = self.stack.iter().find(|d| **d == target) {
+                    return Err(Error::Usage(format!(
+                        "{} holds the symbolic link {rel} -> {}, a folder that contains it: refusing to push a link loop",
+                        self.root.display(),
+                        ancestor.display()
+                    )));
+                }
+                if !target.starts_with(&self.canonical_root) {
+                    let shown = format!("{rel} -> {}", target.display());
+                    if !self.follow_symlinks {
+                        self.outside.push(shown);
+                        continue;
+                    }
+                    self.followed.push(shown);
+                }
+                let meta = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+                (meta, target)
+            } else {
+                (own, here.join(entry.file_name()))
+            };
+            if meta.is_dir() {
+                self.stack.push(canonical);
+                self.dir(&path)?;
+                self.stack.pop();
+            } else if meta.is_file() {
+                let rel = path.strip_prefix(self.root).unwrap_or(&path);
+                let parts: Option<Vec<&str>> =
+                    rel.components().map(|c| c.as_os_str().to_str()).collect();
+                let parts = parts.ok_or_else(|| {
+                    Error::Usage(format!("{} has no UTF-8 file name", path.display()))
+                })?;
+                if parts.iter().any(|p| p.starts_with('.')) {
+                    self.hidden.push(parts.join("/"));
+                }
+                self.files.push(InputFile {
+                    source: path.clone(),
+                    path: ArtifactPath::new(parts.join("/"))?,
+                    size: meta.len(),
+                });
+            } else {
+                let kind = special_kind(&meta.file_type());
+                self.special
+                    .push(format!("{} ({kind})", self.relative(&path)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a file that is neither a regular file nor a folder is.
+fn special_kind(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return "FIFO";
+        }
+        if file_type.is_socket() {
+            return "socket";
+        }
+        if file_type.is_block_device() {
+            return "block device";
+        }
+        if file_type.is_char_device() {
+            return "character device";
         }
     }
-    Ok(())
+    let _ = file_type;
+    "special file"
 }
 
-/// Read `--env-lock` once, before anything is written: its name, format, packages and text.
-fn read_env_lock(path: &FsPath) -> Result<(String, LockFile)> {
+/// Read `--env-lock` once, before anything is written: its name, format, packages and text,
+/// the packages checked and redacted like every recorded text, the text redacted (it is
+/// stored as the lock file's blob).
+fn read_env_lock(path: &FsPath, redacted: &mut Vec<String>) -> Result<(String, LockFile)> {
     if !path.is_file() {
         return Err(Error::Usage(format!(
             "--env-lock {}: no such file",
@@ -285,35 +381,23 @@ fn read_env_lock(path: &FsPath) -> Result<(String, LockFile)> {
         .and_then(|n| n.to_str())
         .unwrap_or("lock")
         .to_string();
-    Ok((name, read_lock(path)?))
-}
-
-/// Check the free-text fields of a request.
-fn check_request(req: &PushRequest) -> Result<()> {
-    check_text("description", &req.description, MAX_DESCRIPTION, true)?;
-    check_text("author", &req.author, MAX_SHORT_TEXT, false)?;
-    if req.author.trim().is_empty() {
-        return Err(Error::Usage("the author must not be empty".into()));
+    shelf_format::names::TextRule::SHORT.check("environment.lock_file.name", &name)?;
+    let mut lock = read_lock(path)?;
+    let mut texts = crate::texts::Texts::new();
+    let packages = std::mem::take(&mut lock.packages);
+    for (package, mut version) in packages {
+        crate::texts::check_package_name(&package)?;
+        texts.text(
+            &format!("environment.packages.{package}"),
+            &mut version,
+            shelf_format::names::TextRule::LINE,
+        )?;
+        lock.packages.insert(package, version);
     }
-    for (key, value) in &req.metrics {
-        shelf_format::names::check_metric_value(key, *value)?;
-    }
-    for value in req.labels.values() {
-        check_text("label value", value, MAX_SHORT_TEXT, false)?;
-    }
-    for value in req.params.values() {
-        if let ParamValue::String(s) = value {
-            check_text("param value", s, MAX_DESCRIPTION, true)?;
-        }
-        if let ParamValue::Float(x) = value {
-            if !x.is_finite() {
-                return Err(Error::Usage(format!(
-                    "param value {x} is not a finite number"
-                )));
-            }
-        }
-    }
-    Ok(())
+    redacted.extend(texts.into_redacted());
+    // A lock file can carry an index URL with a password: it is stored redacted.
+    redact_in_place(&mut lock.text, "environment.lock_file", redacted);
+    Ok((name, lock))
 }
 
 /// A push in three stages, each in its own type: [`Push::prepare`] checks and reads
@@ -331,9 +415,11 @@ impl Push {
         registry: &'r Registry,
         req: &PushRequest,
     ) -> Result<PreparedPush<'r>> {
-        let (req, redacted) = redact_request(req);
-        check_request(&req)?;
-        let inputs = collect_inputs(&req.paths)?;
+        let (req, mut redacted) = crate::texts::push_request(req)?;
+        let Inputs {
+            files: inputs,
+            notes: input_notes,
+        } = collect_inputs(&req.paths, req.follow_symlinks)?;
         if let Some(conflict) =
             shelf_format::documents::path_conflict(inputs.iter().map(|i| &i.path))
         {
@@ -341,9 +427,15 @@ impl Push {
                 "cannot push these files together: {conflict}"
             )));
         }
-        let lock = req.env_lock.as_deref().map(read_env_lock).transpose()?;
+        let lock = req
+            .env_lock
+            .as_deref()
+            .map(|path| read_env_lock(path, &mut redacted))
+            .transpose()?;
         registry.descriptor().await?;
-        let (datasets, notes) = registry.link_datasets(&req.datasets).await?;
+        let (datasets, dataset_notes) = registry.link_datasets(&req.datasets).await?;
+        let mut notes = input_notes;
+        notes.extend(dataset_notes);
         let parent = match &req.parent {
             Some(reference) => {
                 let (_, summary) = registry.resolve(reference).await.map_err(|e| match e {
@@ -428,7 +520,7 @@ impl<'r> PreparedPush<'r> {
         let PreparedPush {
             registry,
             req,
-            mut redacted,
+            redacted,
             inputs,
             lock,
             datasets,
@@ -486,17 +578,11 @@ impl<'r> PreparedPush<'r> {
             let env = environment.get_or_insert_with(Environment::default);
             if env.packages.is_empty() {
                 env.packages_from = Some(lock.format.to_string());
-                for (package, mut version) in lock.packages {
-                    let field = format!("environment.packages.{package}");
-                    redact_in_place(&mut version, &field, &mut redacted);
-                    env.packages.insert(package, version);
-                }
+                env.packages.extend(lock.packages);
             }
-            // A lock file can carry an index URL with a password: it is stored redacted.
-            let mut stored = lock.text;
-            redact_in_place(&mut stored, "environment.lock_file", &mut redacted);
+            // Redacted when it was read (read_env_lock).
             let up = registry
-                .upload_bytes(stored.into_bytes(), &name, reporter)
+                .upload_bytes(lock.text.into_bytes(), &name, reporter)
                 .await?;
             bytes_uploaded += up.bytes_uploaded;
             environment

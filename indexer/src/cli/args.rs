@@ -335,6 +335,10 @@ pub struct PushArgs {
     /// The experiment the run belongs to
     #[arg(long)]
     pub experiment: Option<String>,
+    /// Upload what symbolic links that leave a pushed folder point to (each is listed);
+    /// without it such links are refused
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 /// Capture of the code and the command, shared by `push` and `dataset push`.
@@ -379,6 +383,10 @@ pub struct DatasetPushArgs {
     pub author: Option<String>,
     #[command(flatten)]
     pub capture: CaptureArgs,
+    /// Upload what symbolic links that leave a pushed folder point to (each is listed);
+    /// without it such links are refused
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 #[derive(Debug, Args)]

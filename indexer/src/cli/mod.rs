@@ -158,6 +158,7 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             request.metrics = parse_metrics(&args.metrics)?;
             request.labels = parse_map(&args.labels, "label", |v| Ok(v.to_string()))?;
             (request.code, request.run) = capture_code(&args.capture);
+            request.follow_symlinks = args.follow_symlinks;
             let outcome = registry.push(&request, reporter.as_ref()).await?;
             out.push(&outcome)?;
         }
@@ -323,15 +324,19 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
         Command::Tag(args) => {
             let registry = open(&cli.global)?;
             let reference: Reference = args.reference.parse()?;
-            let tags = parse_map(&args.tags, "tag", |v| {
-                shelf_format::names::check_text(
-                    "tag value",
-                    v,
-                    shelf::push::MAX_SHORT_TEXT,
-                    false,
+            let tags = parse_map(&args.tags, "tag", |v| Ok(v.to_string()))?;
+            // Each tag is one event: check them all before the first is written.
+            for (key, value) in &tags {
+                shelf::texts::lifecycle(
+                    &actor(),
+                    args.reason.clone(),
+                    Event::Tag {
+                        version: 0,
+                        key: key.clone(),
+                        value: value.clone(),
+                    },
                 )?;
-                Ok(v.to_string())
-            })?;
+            }
             let mut outcomes = Vec::with_capacity(tags.len());
             for (key, value) in tags {
                 let outcome = registry
@@ -370,14 +375,6 @@ async fn run(cli: Cli, out: &mut Out) -> Result<Exit> {
             let registry = open(&cli.global)?;
             let reference: Reference = args.reference.parse()?;
             let metrics = parse_metrics(&args.metrics)?;
-            if let Some(dataset) = &args.dataset {
-                shelf_format::names::check_text(
-                    "dataset",
-                    dataset,
-                    shelf::push::MAX_SHORT_TEXT,
-                    false,
-                )?;
-            }
             let now = shelf_format::Timestamp::from_datetime(chrono::Utc::now());
             let measured_at = parse_time("--at", args.at.as_deref())?.unwrap_or(now);
             if measured_at.millis() > now.millis() + MAX_CLOCK_SKEW_MS {
@@ -544,6 +541,7 @@ fn push_request(args: args::PushArgs) -> Result<PushRequest> {
         .into());
     }
     request.env_lock = args.env_lock;
+    request.follow_symlinks = args.follow_symlinks;
     let (code, run) = capture_code(&args.capture);
     request.code = code;
     let mut run = run.unwrap_or_default();
