@@ -11,7 +11,6 @@ pub mod error;
 pub mod failpoint;
 pub mod history;
 pub mod init;
-pub mod inspect;
 pub mod lifecycle;
 pub mod location;
 pub mod progress;
@@ -28,7 +27,6 @@ pub mod verify;
 pub use error::{Error, Result};
 pub use history::{AuditLog, DeploymentRow, Deployments, LogFilter, LogLine};
 pub use init::{InitOptions, InitOutcome};
-pub use inspect::{Inspection, inspect_file};
 pub use lifecycle::EventOutcome;
 pub use location::{DEFAULT_LOCATION, Location};
 pub use progress::{Progress, Reporter, Silent};
@@ -36,4 +34,7 @@ pub use pull::PullOutcome;
 pub use push::{PushOutcome, PushRequest, collect_inputs};
 pub use read::{Listing, ModelSummary};
 pub use registry::{Mode, ModelView, Problem, Registry};
+/// Model-file introspection, the `shelf-inspect` crate: `shelf::inspect_file` and
+/// `shelf::Inspection` stay where callers found them.
+pub use shelf_inspect::{self as inspect, Inspection, inspect_file};
 pub use verify::{ReindexReport, VerifyReport};
