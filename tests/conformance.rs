@@ -1,15 +1,14 @@
 //! The conformance suite: every scenario runs against an in-memory store, a local temp
 //! folder and a real S3 server over HTTP, through the library.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::support::faulty::Faulty;
+use crate::support::{Backend, all_keys, bytes, write_file};
 use object_store::{ObjectStoreExt as _, PutPayload, path::Path};
 use shelf::{Error, InitOptions, PushRequest, Registry, Silent};
 use shelf_format::{Key, ModelName, ParamValue, Reference, keys};
-use support::{Backend, all_keys, bytes, write_file};
 
 fn init_options() -> InitOptions {
     InitOptions {
@@ -1011,92 +1010,6 @@ mod scenarios {
                 "nothing written for: {err}"
             );
         }
-    }
-}
-
-/// A store with injected faults: one that silently ignores put-if-absent (like some
-/// S3-compatible proxies), or one whose server-side copy fails (like S3 past 5 GiB).
-#[derive(Debug, Default)]
-struct Faulty {
-    inner: object_store::memory::InMemory,
-    ignores_conditional_writes: bool,
-    copy_fails: bool,
-    /// Log entries are written, but the answer says the key was taken, as when the HTTP
-    /// client retries a put whose first answer was lost.
-    log_answers_lost: bool,
-}
-
-impl std::fmt::Display for Faulty {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-#[async_trait::async_trait]
-impl object_store::ObjectStore for Faulty {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        mut opts: object_store::PutOptions,
-    ) -> object_store::Result<object_store::PutResult> {
-        if self.ignores_conditional_writes {
-            opts.mode = object_store::PutMode::Overwrite;
-        }
-        let result = self.inner.put_opts(location, payload, opts).await;
-        if self.log_answers_lost && result.is_ok() && location.as_ref().contains("/_log/") {
-            return Err(object_store::Error::AlreadyExists {
-                path: location.to_string(),
-                source: "412 on the retried request".into(),
-            });
-        }
-        result
-    }
-    async fn put_multipart_opts(
-        &self,
-        location: &Path,
-        opts: object_store::PutMultipartOptions,
-    ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
-        self.inner.put_multipart_opts(location, opts).await
-    }
-    async fn get_opts(
-        &self,
-        location: &Path,
-        options: object_store::GetOptions,
-    ) -> object_store::Result<object_store::GetResult> {
-        self.inner.get_opts(location, options).await
-    }
-    fn delete_stream(
-        &self,
-        locations: futures::stream::BoxStream<'static, object_store::Result<Path>>,
-    ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-    fn list(
-        &self,
-        prefix: Option<&Path>,
-    ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
-        self.inner.list(prefix)
-    }
-    async fn list_with_delimiter(
-        &self,
-        prefix: Option<&Path>,
-    ) -> object_store::Result<object_store::ListResult> {
-        self.inner.list_with_delimiter(prefix).await
-    }
-    async fn copy_opts(
-        &self,
-        from: &Path,
-        to: &Path,
-        options: object_store::CopyOptions,
-    ) -> object_store::Result<()> {
-        if self.copy_fails {
-            return Err(object_store::Error::Generic {
-                store: "Faulty",
-                source: "copy source too large".into(),
-            });
-        }
-        self.inner.copy_opts(from, to, options).await
     }
 }
 

@@ -2,12 +2,12 @@
 //! evaluations, deployments, the audit trail, time travel, lineage), run as a CI job runs
 //! them: separate processes against a local folder and the real S3 server.
 
-mod support;
-
 use std::process::Output;
 
+use crate::support::{
+    Backend, all_keys, assert_code, block_on, json, run, stderr, stdout, write_file,
+};
 use serde_json::Value;
-use support::{Backend, all_keys, assert_code, block_on, json, run, stderr, stdout, write_file};
 
 /// A `shelf` invocation against `backend`, run to completion.
 fn shelf(backend: &Backend, args: &[&str]) -> Output {

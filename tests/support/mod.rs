@@ -8,6 +8,8 @@
 
 /// Headless Chromium over WebDriver, for the web app's end-to-end tests.
 pub mod browser;
+/// A store with injected faults.
+pub mod faulty;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -258,7 +260,7 @@ pub async fn all_keys(store: &Arc<dyn ObjectStore>) -> Vec<String> {
     keys
 }
 
-/// A current-thread runtime for tests that mix processes and async checks.
+/// A multi-threaded runtime for tests that mix processes and async checks.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
