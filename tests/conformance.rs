@@ -1,33 +1,17 @@
 //! The conformance suite: every scenario runs against an in-memory store, a local temp
-//! folder and a real S3 server over HTTP, through the library.
+//! folder and a real S3 server over HTTP, through the library. Each starts from a
+//! [`Fixture`] (an initialised registry with a file to push).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::support::faulty::Faulty;
-use crate::support::{Backend, all_keys, bytes, write_file};
 use object_store::{ObjectStoreExt as _, PutPayload, path::Path};
-use shelf::{Error, InitOptions, PushRequest, Registry, Silent};
-use shelf_format::{Key, ModelName, ParamValue, Reference, keys};
+use shelf::{Error, InitOptions, Registry, Silent};
+use shelf_format::{Key, ParamValue, Reference, keys};
 
-fn init_options() -> InitOptions {
-    InitOptions {
-        name: "test".into(),
-        actor: "tester".into(),
-        single_writer: false,
-    }
-}
-
-fn request(model: &str, paths: Vec<std::path::PathBuf>) -> PushRequest {
-    PushRequest::new(ModelName::new(model).unwrap(), paths, "tester")
-}
-
-async fn new_registry(backend: &Backend) -> Registry {
-    let registry = backend.registry();
-    let outcome = registry.init(&init_options()).await.unwrap();
-    assert!(outcome.created, "{}", backend.name());
-    registry
-}
+use crate::support::faulty::Faulty;
+use crate::support::fixture::{Fixture, init_options, name, request};
+use crate::support::{Backend, all_keys, bytes, write_file};
 
 /// Run a scenario against every backend.
 macro_rules! conformance {
@@ -68,9 +52,8 @@ mod scenarios {
     use shelf_format::{AliasName, BranchName, Event, Parent, Status, TargetName};
 
     async fn set_alias(registry: &Registry, version: u64) -> shelf::Result<shelf::EventOutcome> {
-        let model = ModelName::new("m").unwrap();
         registry
-            .append_event(&model, "ci", Some("promote".into()), |_| {
+            .append_event(&name("m"), "ci", Some("promote".into()), |_| {
                 Ok(Event::AliasSet {
                     alias: AliasName::new("production").unwrap(),
                     version,
@@ -83,35 +66,23 @@ mod scenarios {
     async fn rollback(registry: &Registry) -> shelf::Result<shelf::EventOutcome> {
         let production = AliasName::new("production").unwrap();
         registry
-            .append_event(
-                &ModelName::new("m").unwrap(),
-                "ci",
-                Some("regression".into()),
-                |index| {
-                    let (_, to) = index
-                        .rollback_target(&production)
-                        .map_err(|r| Error::Usage(r.to_string()))?;
-                    Ok(Event::AliasSet {
-                        alias: production.clone(),
-                        version: to,
-                        rollback: true,
-                    })
-                },
-            )
+            .append_event(&name("m"), "ci", Some("regression".into()), |index| {
+                let (_, to) = index
+                    .rollback_target(&production)
+                    .map_err(|r| Error::Usage(r.to_string()))?;
+                Ok(Event::AliasSet {
+                    alias: production.clone(),
+                    version: to,
+                    rollback: true,
+                })
+            })
             .await
     }
 
     pub async fn aliases_rollbacks_and_statuses(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        for _ in 0..3 {
-            registry
-                .push(&request("m", vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
-        }
-        let model = ModelName::new("m").unwrap();
+        let fixture = Fixture::with_versions(backend, "m", 3).await;
+        let registry = &fixture.registry;
+        let model = name("m");
         let production = AliasName::new("production").unwrap();
         for v in 1..=3 {
             set_alias(&registry, v).await.unwrap();
@@ -178,10 +149,9 @@ mod scenarios {
     /// A scripted history with known answers: what `m@production` and the deployments
     /// were as of each point, the audit trail's filters, and `--at` before the model.
     pub async fn time_travel_deployments_and_audit_trail(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        let model = ModelName::new("m").unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let model = name("m");
         let eu = TargetName::new("eu-prod").unwrap();
         let production = AliasName::new("production").unwrap();
         // Entry times have millisecond resolution: keep consecutive entries apart so that
@@ -200,10 +170,7 @@ mod scenarios {
                     .unwrap()
             }
         };
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap(); // seq 1
+        fixture.push("m").await; // seq 1
         let alias = |version| Event::AliasSet {
             alias: production.clone(),
             version,
@@ -217,10 +184,7 @@ mod scenarios {
         event("alice", alias(1)).await; // 2
         event("alice", deploy(1, 100.0)).await; // 3
         tick().await;
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap(); // 4
+        fixture.push("m").await; // 4
         event("bob", alias(2)).await; // 5
         event("bob", deploy(1, 80.0)).await; // 6
         event("bob", deploy(2, 20.0)).await; // 7
@@ -354,20 +318,16 @@ mod scenarios {
     }
 
     pub async fn lineage_is_pinned_and_a_missing_parent_writes_nothing(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        let base = registry
-            .push(&request("base", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
-        let mut tuned = request("tuned", vec![file.clone()]);
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let base = fixture.push("base").await;
+        let mut tuned = request("tuned", vec![fixture.file.clone()]);
         tuned.parent = Some("base@latest".parse().unwrap());
         tuned.branch = Some(BranchName::new("exp/lr-sweep").unwrap());
         registry.push(&tuned, &Silent).await.unwrap();
         let (_, summary) = registry.resolve(&"tuned@1".parse().unwrap()).await.unwrap();
         let parent = Parent {
-            model: ModelName::new("base").unwrap(),
+            model: name("base"),
             version: 1,
             content_id: base.content_id,
         };
@@ -376,15 +336,12 @@ mod scenarios {
             summary.branch.as_ref().map(|b| b.as_str()),
             Some("exp/lr-sweep")
         );
-        let tuned_model = ModelName::new("tuned").unwrap();
+        let tuned_model = name("tuned");
         let manifest = registry.manifest(&tuned_model, &summary).await.unwrap();
         assert_eq!(manifest.parent, Some(parent));
         // A parent that does not exist: refused before anything is uploaded or committed.
         let keys_before = all_keys(registry.store()).await;
-        let mut orphan = request(
-            "tuned",
-            vec![write_file(&dir.path().join("new.bin"), b"new")],
-        );
+        let mut orphan = request("tuned", vec![fixture.write("new.bin", b"new")]);
         orphan.parent = Some("base@9".parse().unwrap());
         let err = registry.push(&orphan, &Silent).await.unwrap_err();
         assert!(err.is_usage(), "{err}");
@@ -398,7 +355,7 @@ mod scenarios {
         assert_eq!(all_keys(registry.store()).await, keys_before);
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
         // A parent deleted by hand is named by verify.
-        let base_model = ModelName::new("base").unwrap();
+        let base_model = name("base");
         registry
             .store()
             .delete(&Path::from(keys::log_key(&base_model, 1)))
@@ -417,15 +374,8 @@ mod scenarios {
     }
 
     pub async fn concurrent_alias_moves_all_land(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        for _ in 0..8 {
-            registry
-                .push(&request("m", vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
-        }
+        let fixture = Fixture::with_versions(backend, "m", 8).await;
+        let registry = &fixture.registry;
         let tasks: Vec<_> = (1..=8u64)
             .map(|v| {
                 let registry = registry.clone();
@@ -442,7 +392,7 @@ mod scenarios {
             (9..=16).collect::<Vec<_>>(),
             "8 moves, 8 entries, none lost"
         );
-        let view = registry.model(&ModelName::new("m").unwrap()).await.unwrap();
+        let view = registry.model(&name("m")).await.unwrap();
         let moves = view
             .index
             .events
@@ -482,10 +432,10 @@ mod scenarios {
     }
 
     pub async fn push_list_show_pull_round_trip(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let model = write_file(&dir.path().join("model.onnx"), b"onnx bytes");
-        let folder = dir.path().join("extra");
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let model = fixture.write("model.onnx", b"onnx bytes");
+        let folder = fixture.dir.path().join("extra");
         write_file(&folder.join("config.json"), b"{}");
         write_file(&folder.join("tokenizer/vocab.txt"), b"a\nb\n");
         let mut req = request("fraud-detector", vec![model.clone(), folder.clone()]);
@@ -572,9 +522,9 @@ mod scenarios {
     }
 
     pub async fn hostile_names_round_trip(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join("weights");
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let folder = fixture.dir.path().join("weights");
         write_file(&folder.join("part 1 (final).bin"), b"one");
         write_file(&folder.join("données/模型 #2.pt"), b"two");
         write_file(&folder.join("100%.txt"), b"three");
@@ -601,11 +551,7 @@ mod scenarios {
             b"three"
         );
         // A namespace and a model of the same name coexist.
-        let file = write_file(&dir.path().join("x.bin"), b"x");
-        registry
-            .push(&request("team.a", vec![file]), &Silent)
-            .await
-            .unwrap();
+        fixture.push("team.a").await;
         let names: Vec<String> = registry
             .list()
             .await
@@ -619,13 +565,10 @@ mod scenarios {
     }
 
     pub async fn repush_unchanged_uploads_no_bytes(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let small = write_file(&dir.path().join("small.bin"), &bytes(1, 1000));
-        let large = write_file(
-            &dir.path().join("large.bin"),
-            &bytes(2, 9 * 1024 * 1024 + 17),
-        );
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let small = fixture.write("small.bin", &bytes(1, 1000));
+        let large = fixture.write("large.bin", &bytes(2, 9 * 1024 * 1024 + 17));
         let first = registry
             .push(&request("m", vec![small.clone(), large.clone()]), &Silent)
             .await
@@ -647,14 +590,12 @@ mod scenarios {
     }
 
     pub async fn large_file_streams_in_parts(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let content = bytes(3, 3 * 8 * 1024 * 1024 + 12345);
-        let file = write_file(&dir.path().join("big.safetensors"), &content);
-        let v = registry
-            .push(&request("big", vec![file]), &Silent)
-            .await
-            .unwrap();
+        let v = fixture
+            .push_files("big", vec![fixture.write("big.safetensors", &content)])
+            .await;
         assert_eq!(v.artifacts[0].size, content.len() as u64);
         assert_eq!(v.artifacts[0].digest, shelf_format::Digest::of(&content));
         let stored = registry
@@ -666,13 +607,10 @@ mod scenarios {
     }
 
     pub async fn pull_refuses_corrupted_blob_and_leaves_nothing(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"the real weights");
-        let v = registry
-            .push(&request("m", vec![file]), &Silent)
-            .await
-            .unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let weights = fixture.write("weights.bin", b"the real weights");
+        let v = fixture.push_files("m", vec![weights]).await;
         let key = keys::blob_key(&v.artifacts[0].digest);
         registry
             .store()
@@ -700,25 +638,24 @@ mod scenarios {
     }
 
     pub async fn damage_is_named_and_the_rest_still_reads(backend: &Backend) {
-        let registry = new_registry(backend).await;
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let store = Arc::clone(registry.store());
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"weights");
         for model in ["healthy", "truncated", "rechained"] {
             for i in 0..3 {
-                let mut req = request(model, vec![file.clone()]);
+                let mut req = request(model, vec![fixture.file.clone()]);
                 req.metrics.insert(Key::new("i").unwrap(), f64::from(i));
                 registry.push(&req, &Silent).await.unwrap();
             }
         }
-        let blob = write_file(&dir.path().join("c.bin"), b"corrupt me");
+        let blob = fixture.write("c.bin", b"corrupt me");
         let c = registry
             .push(&request("corrupted-blob", vec![blob]), &Silent)
             .await
             .unwrap();
 
         // 1. a truncated head entry
-        let truncated = ModelName::new("truncated").unwrap();
+        let truncated = name("truncated");
         let key3 = keys::log_key(&truncated, 3);
         let bytes3 = registry.get_bytes(&key3).await.unwrap().unwrap();
         store
@@ -729,7 +666,7 @@ mod scenarios {
             .await
             .unwrap();
         // 2. an entry whose prev hash was rewritten
-        let rechained = ModelName::new("rechained").unwrap();
+        let rechained = name("rechained");
         let key2 = keys::log_key(&rechained, 2);
         let raw = registry.get_bytes(&key2).await.unwrap().unwrap();
         let mut doc: serde_json::Value = serde_json::from_slice(&raw).unwrap();
@@ -794,7 +731,7 @@ mod scenarios {
 
         // Writers refuse to append to a damaged log.
         let err = registry
-            .push(&request("truncated", vec![file.clone()]), &Silent)
+            .push(&request("truncated", vec![fixture.file.clone()]), &Silent)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Integrity { .. }), "{err}");
@@ -809,28 +746,17 @@ mod scenarios {
     }
 
     pub async fn readers_catch_up_when_derived_files_lag(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"weights");
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
-        let model = ModelName::new("m").unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        fixture.push("m").await;
+        let model = name("m");
         let index_v1 = registry
             .get_bytes(&keys::model_index_key(&model))
             .await
             .unwrap()
             .unwrap();
         let (_, catalog_v1, _) = registry.read_catalog().await.unwrap();
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
-        registry
-            .push(&request("m", vec![file]), &Silent)
-            .await
-            .unwrap();
+        fixture.push_versions("m", 2).await;
         // Put the derived files back to what they were after version 1.
         registry
             .put_derived(&keys::model_index_key(&model), index_v1.to_vec())
@@ -874,12 +800,12 @@ mod scenarios {
     }
 
     pub async fn concurrent_pushes_in_process_get_dense_versions(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let mut tasks = Vec::new();
         for i in 0..8u64 {
             let registry = registry.clone();
-            let file = write_file(&dir.path().join(format!("w{i}.bin")), &bytes(i, 100));
+            let file = fixture.write(&format!("w{i}.bin"), &bytes(i, 100));
             tasks.push(tokio::spawn(async move {
                 let mut req = request("contended", vec![file]);
                 req.metrics.insert(Key::new("writer").unwrap(), i as f64);
@@ -892,10 +818,7 @@ mod scenarios {
         }
         versions.sort();
         assert_eq!(versions, (1..=8).collect::<Vec<_>>());
-        let view = registry
-            .model(&ModelName::new("contended").unwrap())
-            .await
-            .unwrap();
+        let view = registry.model(&name("contended")).await.unwrap();
         let writers: std::collections::BTreeSet<u64> = view
             .index
             .versions
@@ -904,26 +827,15 @@ mod scenarios {
             .collect();
         assert_eq!(writers.len(), 8, "every writer's version is there once");
         let (_, catalog, _) = registry.read_catalog().await.unwrap();
-        assert_eq!(
-            catalog.unwrap().models[&ModelName::new("contended").unwrap()].versions,
-            8
-        );
+        assert_eq!(catalog.unwrap().models[&name("contended")].versions, 8);
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
     }
 
     pub async fn reindex_rebuilds_deleted_derived_files(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         for model in ["a", "b/c"] {
-            registry
-                .push(&request(model, vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
-            registry
-                .push(&request(model, vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
+            fixture.push_versions(model, 2).await;
         }
         let before: Vec<String> = all_keys(registry.store()).await;
         let mut derived = Vec::new();
@@ -941,7 +853,7 @@ mod scenarios {
             }
         }
         // A hand-damaged index must not stop the rebuild either.
-        let a = ModelName::new("a").unwrap();
+        let a = name("a");
         registry
             .put_derived(&keys::model_index_key(&a), b"{not json".to_vec())
             .await
@@ -972,21 +884,24 @@ mod scenarios {
     }
 
     pub async fn bad_requests_write_nothing(backend: &Backend) {
-        let registry = new_registry(backend).await;
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let before = all_keys(registry.store()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let good = write_file(&dir.path().join("ok.bin"), b"ok");
+        let good = fixture.write("ok.bin", b"ok");
         let mut nan = request("m", vec![good.clone()]);
         nan.metrics.insert(Key::new("f1").unwrap(), f64::NAN);
         let mut long_label = request("m", vec![good.clone()]);
         long_label
             .labels
             .insert(Key::new("k").unwrap(), "x".repeat(300));
-        let empty = dir.path().join("empty");
+        let empty = fixture.dir.path().join("empty");
         std::fs::create_dir_all(&empty).unwrap();
         let cases = [
             (
-                request("m", vec![good.clone(), dir.path().join("missing.bin")]),
+                request(
+                    "m",
+                    vec![good.clone(), fixture.dir.path().join("missing.bin")],
+                ),
                 "missing.bin",
             ),
             (nan, "finite"),
@@ -1050,15 +965,12 @@ async fn a_failed_server_side_copy_falls_back_to_a_direct_upload() {
         copy_fails: true,
         ..Default::default()
     });
-    let registry = Registry::new(store, "faulty://");
-    registry.init(&init_options()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture::on(Registry::new(store, "faulty://")).await;
+    let registry = &fixture.registry;
     let content = bytes(9, 2 * 8 * 1024 * 1024 + 1);
-    let file = write_file(&dir.path().join("big.bin"), &content);
-    let v = registry
-        .push(&request("m", vec![file]), &Silent)
-        .await
-        .unwrap();
+    let v = fixture
+        .push_files("m", vec![fixture.write("big.bin", &content)])
+        .await;
     let stored = registry
         .get_bytes(&keys::blob_key(&v.artifacts[0].digest))
         .await
@@ -1081,19 +993,14 @@ async fn a_commit_whose_answer_was_lost_is_recognised_not_repeated() {
         log_answers_lost: true,
         ..Default::default()
     });
-    let registry = Registry::new(store, "flaky://");
-    registry.init(&init_options()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(&dir.path().join("w.bin"), b"w");
+    let fixture = Fixture::on(Registry::new(store, "flaky://")).await;
+    let registry = &fixture.registry;
     for expected in 1..=2 {
-        let v = registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
+        let v = fixture.push("m").await;
         assert_eq!(v.version, expected);
         assert_eq!(v.seq, expected);
     }
-    let m = ModelName::new("m").unwrap();
+    let m = name("m");
     assert!(
         registry
             .get_bytes(&keys::log_key(&m, 3))

@@ -10,6 +10,8 @@
 pub mod browser;
 /// A store with injected faults.
 pub mod faulty;
+/// An initialised registry with files to push, for library scenarios.
+pub mod fixture;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
