@@ -11,6 +11,7 @@ use shelf_format::{Key, ParamValue, Reference, keys};
 
 use crate::support::faulty::Faulty;
 use crate::support::fixture::{Fixture, init_options, name, request};
+use crate::support::recording::{Kind, Recording};
 use crate::support::{Backend, all_keys, bytes, write_file};
 
 /// Run a scenario against every backend.
@@ -45,6 +46,8 @@ conformance!(
     concurrent_alias_moves_all_land,
     time_travel_deployments_and_audit_trail,
     lineage_is_pinned_and_a_missing_parent_writes_nothing,
+    a_lifecycle_event_reads_the_model_once,
+    deployments_as_of_a_time_read_each_log_entry_once,
 );
 
 mod scenarios {
@@ -408,6 +411,109 @@ mod scenarios {
             Some(last)
         );
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    // ---- Request counts -----------------------------------------------------------
+    //
+    // What an operation costs, counted by a `Recording` store around the backend's. The
+    // counts pinned are the ones a claim rests on (commit ded9837: "one read of the model,
+    // not two"; "deployments --at replays each log once"), not every request: a change of
+    // the read protocol that keeps the claim keeps these tests green. Change a count here
+    // only with the claim.
+
+    /// A fixture whose registry records its requests, on `backend`'s store.
+    async fn recorded(backend: &Backend) -> (Fixture, Arc<Recording>) {
+        let recording = Arc::new(Recording::new(backend.store()));
+        let store: Arc<dyn object_store::ObjectStore> = recording.clone();
+        let registry = Registry::new(store, backend.url());
+        (Fixture::on(registry).await, recording)
+    }
+
+    /// An event about `m@production` resolves the reference inside the commit: up to the
+    /// commit, the model's index is read once (not once to resolve and again to commit)
+    /// and no log entry twice; the commit is one put-if-absent, of the next entry. (After
+    /// it, refreshing the derived files reads the index again: not pinned here.)
+    pub async fn a_lifecycle_event_reads_the_model_once(backend: &Backend) {
+        let (fixture, recording) = recorded(backend).await;
+        fixture.push_versions("m", 3).await;
+        set_alias(&fixture.registry, 2).await.unwrap();
+        let model = name("m");
+        recording.take();
+
+        let outcome = fixture
+            .registry
+            .append_version_event(
+                &"m@production".parse().unwrap(),
+                "ci",
+                Some("validated".into()),
+                |_, version| {
+                    Ok(Event::Status {
+                        version,
+                        status: Status::Validated,
+                    })
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((outcome.seq, outcome.version), (5, Some(2)));
+        let sent = recording.take();
+        let (log, commit) = (keys::log_prefix(&model), keys::log_key(&model, 5));
+        assert_eq!(
+            sent.per_key(Kind::PutIfAbsent, &log),
+            BTreeMap::from([(commit.clone(), 1)]),
+            "one commit, of entry 5\n{sent}"
+        );
+        let reading = sent.before(Kind::PutIfAbsent, &commit);
+        assert_eq!(
+            reading.count(Kind::Get, &keys::model_index_key(&model)),
+            1,
+            "the model is read once before the commit\n{sent}"
+        );
+        let reread: Vec<_> = reading
+            .per_key(Kind::Get, &log)
+            .into_iter()
+            .filter(|(_, times)| *times > 1)
+            .collect();
+        assert!(
+            reread.is_empty(),
+            "log entries read twice: {reread:?}\n{sent}"
+        );
+    }
+
+    /// `deployments --at` replays each model's log up to that time: every entry of every
+    /// log is read exactly once, and no index is read (an index knows only the present).
+    pub async fn deployments_as_of_a_time_read_each_log_entry_once(backend: &Backend) {
+        let (fixture, recording) = recorded(backend).await;
+        fixture.push_versions("m", 2).await;
+        fixture.push_versions("n", 3).await;
+        set_alias(&fixture.registry, 2).await.unwrap();
+        let m = name("m");
+        let now = fixture
+            .registry
+            .model(&m)
+            .await
+            .unwrap()
+            .index
+            .updated_at
+            .unwrap();
+        recording.take();
+
+        fixture.registry.deployments(None, Some(now)).await.unwrap();
+        let sent = recording.take();
+        for (model, entries) in [(m, 3), (name("n"), 3)] {
+            let read = sent.per_key(Kind::Get, &keys::log_prefix(&model));
+            for seq in 1..=entries {
+                let key = keys::log_key(&model, seq);
+                assert_eq!(read.get(&key), Some(&1), "{key} read once\n{sent}");
+            }
+            // (A read past the head, to find it, is allowed: once.)
+            assert!(read.values().all(|times| *times == 1), "{read:?}\n{sent}");
+            assert_eq!(
+                sent.count(Kind::Get, &keys::model_index_key(&model)),
+                0,
+                "no index read\n{sent}"
+            );
+        }
     }
 
     pub async fn init_is_idempotent_and_verifies_conditional_writes(backend: &Backend) {

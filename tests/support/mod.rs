@@ -12,6 +12,8 @@ pub mod browser;
 pub mod faulty;
 /// An initialised registry with files to push, for library scenarios.
 pub mod fixture;
+/// A store that records requests, to pin what an operation costs.
+pub mod recording;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
