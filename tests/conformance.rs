@@ -88,7 +88,7 @@ mod scenarios {
         let model = name("m");
         let production = AliasName::new("production").unwrap();
         for v in 1..=3 {
-            set_alias(&registry, v).await.unwrap();
+            set_alias(registry, v).await.unwrap();
         }
         let (_, s) = registry
             .resolve(&"m@production".parse().unwrap())
@@ -97,14 +97,14 @@ mod scenarios {
         assert_eq!(s.version, 3);
         // Rollbacks walk back: 3 -> 2 -> 1, then there is nothing left.
         for expected in [2, 1] {
-            let out = rollback(&registry).await.unwrap();
+            let out = rollback(registry).await.unwrap();
             assert!(
                 out.summary.contains(&format!("to v{expected}")),
                 "{}",
                 out.summary
             );
         }
-        let err = rollback(&registry).await.unwrap_err();
+        let err = rollback(registry).await.unwrap_err();
         assert!(err.is_usage(), "{err}");
         // A transition that makes no sense is refused, nothing written.
         let status = |version, status| {
@@ -116,7 +116,7 @@ mod scenarios {
         status(1, Status::Archived).await.unwrap();
         let err = status(1, Status::Production).await.unwrap_err();
         assert!(err.to_string().contains("archived is final"), "{err}");
-        let err = set_alias(&registry, 9).await.unwrap_err();
+        let err = set_alias(registry, 9).await.unwrap_err();
         assert!(err.to_string().contains("no version 9"), "{err}");
         // Refused events wrote nothing: the log holds 3 pushes, 3 moves, 2 rollbacks, 2 statuses.
         assert_eq!(

@@ -470,6 +470,9 @@ pub fn output_of(cmd: &mut std::process::Command) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// The tensors of a safetensors file, `(name, dtype, shape)`.
+type Tensors<'a> = Vec<Tensor<'a>>;
+
 pub const JS_URL: &str = "javascript:window.__pwned=4";
 pub const LOCK_FILE: &[u8] = b"numpy==1.26.4\nscikit-learn==1.5.1\n";
 
@@ -494,7 +497,7 @@ pub fn arch_registry(backend: &Backend) -> Vec<u8> {
     for i in 0..57 {
         layers.push((format!("layers.{i:02}.weight"), "F32", &[1]));
     }
-    let v2_tensors: Vec<Tensor<'_>> = [
+    let v2_tensors: Tensors<'_> = [
         ("embed.weight", "U8", &[1000u64, 1300][..]),
         ("head.bias", "F16", &[2][..]),
         ("head.weight", "F32", &[2, 3][..]),
@@ -502,7 +505,7 @@ pub fn arch_registry(backend: &Backend) -> Vec<u8> {
     .into_iter()
     .chain(layers.iter().map(|(n, d, s)| (n.as_str(), *d, *s)))
     .collect();
-    let versions: [(Vec<Tensor<'_>>, u64, u64, &str, &str, f64); 2] = [
+    let versions: [(Tensors<'_>, u64, u64, &str, &str, f64); 2] = [
         (
             vec![
                 ("embed.weight", "U8", &[1000, 1200]),
