@@ -7,7 +7,6 @@ use std::time::Duration;
 use shelf_format::{
     AliasName, Digest, Event, Key, LogEntry, ModelName, Status, TargetName, Timestamp, encode, keys,
 };
-
 use shelf_testkit::onnx;
 use shelf_testkit::safetensors::{self, Tensor};
 

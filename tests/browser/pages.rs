@@ -1,8 +1,12 @@
 //! Page objects: the selectors of what each page of the web app draws, named once, so a
 //! renamed element is changed here and not in every test. A selector used by one check
-//! only stays in its test.
+//! only stays in its test. Below them, checks that any page's test makes.
 
-/// The catalog (`#/`): one row per model, the search box and the sort.
+use serde_json::json;
+
+use crate::support::browser::Browser;
+
+/// The catalog (`#/`): one row per model, the search box and what it matched.
 pub mod catalog {
     /// One row per model drawn, `data-model` naming it.
     pub const ROWS: &str = "#catalog tr.model-row";
@@ -74,9 +78,7 @@ pub mod any {
     pub const FAILURE_CARDS: &str = ".error-card:not(.warning)";
 }
 
-use serde_json::json;
-
-use crate::support::browser::Browser;
+// ---- Checks on any page ---------------------------------------------------------------
 
 /// Wait for the catalog to list exactly `models`, in this order.
 pub async fn expect_rows(b: &Browser, models: &[&str]) {
@@ -87,6 +89,7 @@ pub async fn expect_rows(b: &Browser, models: &[&str]) {
     .await;
 }
 
+/// Whether a script from the registry's text ran (it sets `window.__pwned`).
 pub async fn is_pwned(b: &Browser) -> bool {
     b.eval("return window.__pwned === undefined").await != json!(true)
 }
