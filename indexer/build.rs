@@ -4,6 +4,9 @@
 //! The app is taken from `$SHELF_APP_DIST`, else `app/dist` (made by
 //! `scripts/build-app.sh`). Without it, the binary carries no app and says so.
 
+// Cargo reads a build script's directives from its standard output.
+#![allow(clippy::print_stdout)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark model-file introspection (indexer/src/inspect) on large files: it must read
+# Benchmark model-file introspection (inspect/, the shelf-inspect crate) on large files: it must read
 # headers only, so a 1 GiB file takes milliseconds and little memory.
 #
 #   bash scripts/bench-inspect.sh                    1 GiB files, 5 runs of each row
@@ -17,8 +17,8 @@
 #   big.onnx           a MatMul with one initializer of BENCH_SIZE_MB MiB of raw_data
 #   big.gguf           one F32 tensor of BENCH_SIZE_MB MiB
 #   big.pkl            a protocol 4 pickle of one bytes object of BENCH_SIZE_MB MiB
-# Each run is a fresh process (`cargo run --example inspect`, release build): the time
-# is inspect_file's own (Instant around the call), the peak RSS the whole process's
+# Each run is a fresh process (the `inspect` example of shelf-inspect, release build): the
+# time is inspect_file's own (Instant around the call), the peak RSS the whole process's
 # (VmHWM, which includes the ~2 MB the process starts with). The files are in the page
 # cache after the first run; the point is how much of them is read, not the disk.
 #
@@ -43,7 +43,7 @@ die() {
 
 bash scripts/setup.sh ml_python
 log "building the inspect example (release)"
-cargo build --release -q -p shelf --example inspect
+cargo build --release -q -p shelf-inspect --example inspect
 INSPECT="$ROOT/target/release/examples/inspect"
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/shelf-bench-inspect.XXXXXX")

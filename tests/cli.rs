@@ -1,12 +1,10 @@
 //! The `shelf` binary: exit codes, strict `--json` documents, clear errors on bad input,
 //! nothing written when the input is refused.
 
-mod support;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::{Backend, assert_code, json, run, shelf_command, stderr, stdout, write_file};
+use crate::support::{Backend, assert_code, json, run, shelf_command, stderr, stdout, write_file};
 
 fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
@@ -304,7 +302,7 @@ fn an_s3_endpoint_that_does_not_answer_fails_within_seconds() {
     });
     for port in [closed_port, silent_port] {
         let mut cmd = shelf_command();
-        support::s3_env(&mut cmd, &format!("http://127.0.0.1:{port}"));
+        crate::support::s3_env(&mut cmd, &format!("http://127.0.0.1:{port}"));
         let started = Instant::now();
         let out = run(cmd.args(["--registry", "s3://bucket/prefix", "list"]));
         let took = started.elapsed();

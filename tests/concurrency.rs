@@ -1,14 +1,12 @@
 //! Many `shelf` processes at once, and pushes killed at each step, against a local folder,
 //! a real S3 server and Azurite (and real cloud buckets when the environment names them).
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::process::{Child, Stdio};
 
+use crate::support::{Backend, assert_code, block_on, bytes, json, run, write_file};
 use shelf::Silent;
 use shelf_format::{Key, ModelName, keys};
-use support::{Backend, assert_code, block_on, bytes, json, run, write_file};
 
 fn spawn_push(backend: &Backend, model: &str, file: &std::path::Path, writer: usize) -> Child {
     backend

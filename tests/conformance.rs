@@ -1,35 +1,19 @@
 //! The conformance suite: every scenario runs against an in-memory store, a local temp
 //! folder, a real S3 server and a real Azure Blob Storage emulator (Azurite) over HTTP,
-//! and real cloud buckets when the environment names them, through the library.
-
-mod support;
+//! and real cloud buckets when the environment names them, through the library. Each
+//! starts from a [`Fixture`] (an initialised registry with a file to push).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use object_store::{ObjectStoreExt as _, PutPayload, path::Path};
-use shelf::{Error, InitOptions, PushRequest, Registry, Silent};
-use shelf_format::{Key, ModelName, ParamValue, Reference, keys};
-use support::{Backend, all_keys, bytes, write_file};
+use shelf::{Error, InitOptions, Registry, Silent};
+use shelf_format::{Key, ParamValue, Reference, keys};
 
-fn init_options() -> InitOptions {
-    InitOptions {
-        name: "test".into(),
-        actor: "tester".into(),
-        single_writer: false,
-    }
-}
-
-fn request(model: &str, paths: Vec<std::path::PathBuf>) -> PushRequest {
-    PushRequest::new(ModelName::new(model).unwrap(), paths, "tester")
-}
-
-async fn new_registry(backend: &Backend) -> Registry {
-    let registry = backend.registry();
-    let outcome = registry.init(&init_options()).await.unwrap();
-    assert!(outcome.created, "{}", backend.name());
-    registry
-}
+use crate::support::faulty::Faulty;
+use crate::support::fixture::{Fixture, init_options, name, request};
+use crate::support::recording::{Kind, Recording};
+use crate::support::{Backend, all_keys, bytes, write_file};
 
 /// Run a scenario against every backend.
 macro_rules! conformance {
@@ -64,6 +48,8 @@ conformance!(
     time_travel_deployments_and_audit_trail,
     lineage_is_pinned_and_a_missing_parent_writes_nothing,
     racing_creates_of_one_key_have_exactly_one_winner,
+    a_lifecycle_event_reads_the_model_once,
+    deployments_as_of_a_time_read_each_log_entry_once,
 );
 
 mod scenarios {
@@ -71,9 +57,8 @@ mod scenarios {
     use shelf_format::{AliasName, BranchName, Event, Parent, Status, TargetName};
 
     async fn set_alias(registry: &Registry, version: u64) -> shelf::Result<shelf::EventOutcome> {
-        let model = ModelName::new("m").unwrap();
         registry
-            .append_event(&model, "ci", Some("promote".into()), |_| {
+            .append_event(&name("m"), "ci", Some("promote".into()), |_| {
                 Ok(Event::AliasSet {
                     alias: AliasName::new("production").unwrap(),
                     version,
@@ -86,38 +71,26 @@ mod scenarios {
     async fn rollback(registry: &Registry) -> shelf::Result<shelf::EventOutcome> {
         let production = AliasName::new("production").unwrap();
         registry
-            .append_event(
-                &ModelName::new("m").unwrap(),
-                "ci",
-                Some("regression".into()),
-                |index| {
-                    let (_, to) = index
-                        .rollback_target(&production)
-                        .map_err(|r| Error::Usage(r.to_string()))?;
-                    Ok(Event::AliasSet {
-                        alias: production.clone(),
-                        version: to,
-                        rollback: true,
-                    })
-                },
-            )
+            .append_event(&name("m"), "ci", Some("regression".into()), |index| {
+                let (_, to) = index
+                    .rollback_target(&production)
+                    .map_err(|r| Error::Usage(r.to_string()))?;
+                Ok(Event::AliasSet {
+                    alias: production.clone(),
+                    version: to,
+                    rollback: true,
+                })
+            })
             .await
     }
 
     pub async fn aliases_rollbacks_and_statuses(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        for _ in 0..3 {
-            registry
-                .push(&request("m", vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
-        }
-        let model = ModelName::new("m").unwrap();
+        let fixture = Fixture::with_versions(backend, "m", 3).await;
+        let registry = &fixture.registry;
+        let model = name("m");
         let production = AliasName::new("production").unwrap();
         for v in 1..=3 {
-            set_alias(&registry, v).await.unwrap();
+            set_alias(registry, v).await.unwrap();
         }
         let (_, s) = registry
             .resolve(&"m@production".parse().unwrap())
@@ -126,14 +99,14 @@ mod scenarios {
         assert_eq!(s.version, 3);
         // Rollbacks walk back: 3 -> 2 -> 1, then there is nothing left.
         for expected in [2, 1] {
-            let out = rollback(&registry).await.unwrap();
+            let out = rollback(registry).await.unwrap();
             assert!(
                 out.summary.contains(&format!("to v{expected}")),
                 "{}",
                 out.summary
             );
         }
-        let err = rollback(&registry).await.unwrap_err();
+        let err = rollback(registry).await.unwrap_err();
         assert!(err.is_usage(), "{err}");
         // A transition that makes no sense is refused, nothing written.
         let status = |version, status| {
@@ -145,7 +118,7 @@ mod scenarios {
         status(1, Status::Archived).await.unwrap();
         let err = status(1, Status::Production).await.unwrap_err();
         assert!(err.to_string().contains("archived is final"), "{err}");
-        let err = set_alias(&registry, 9).await.unwrap_err();
+        let err = set_alias(registry, 9).await.unwrap_err();
         assert!(err.to_string().contains("no version 9"), "{err}");
         // Refused events wrote nothing: the log holds 3 pushes, 3 moves, 2 rollbacks, 2 statuses.
         assert_eq!(
@@ -181,10 +154,9 @@ mod scenarios {
     /// A scripted history with known answers: what `m@production` and the deployments
     /// were as of each point, the audit trail's filters, and `--at` before the model.
     pub async fn time_travel_deployments_and_audit_trail(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        let model = ModelName::new("m").unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let model = name("m");
         let eu = TargetName::new("eu-prod").unwrap();
         let production = AliasName::new("production").unwrap();
         // Entry times have millisecond resolution: keep consecutive entries apart so that
@@ -203,10 +175,7 @@ mod scenarios {
                     .unwrap()
             }
         };
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap(); // seq 1
+        fixture.push("m").await; // seq 1
         let alias = |version| Event::AliasSet {
             alias: production.clone(),
             version,
@@ -220,10 +189,7 @@ mod scenarios {
         event("alice", alias(1)).await; // 2
         event("alice", deploy(1, 100.0)).await; // 3
         tick().await;
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap(); // 4
+        fixture.push("m").await; // 4
         event("bob", alias(2)).await; // 5
         event("bob", deploy(1, 80.0)).await; // 6
         event("bob", deploy(2, 20.0)).await; // 7
@@ -358,20 +324,16 @@ mod scenarios {
     }
 
     pub async fn lineage_is_pinned_and_a_missing_parent_writes_nothing(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        let base = registry
-            .push(&request("base", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
-        let mut tuned = request("tuned", vec![file.clone()]);
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let base = fixture.push("base").await;
+        let mut tuned = request("tuned", vec![fixture.file.clone()]);
         tuned.parent = Some("base@latest".parse().unwrap());
         tuned.branch = Some(BranchName::new("exp/lr-sweep").unwrap());
         registry.push(&tuned, &Silent).await.unwrap();
         let (_, summary) = registry.resolve(&"tuned@1".parse().unwrap()).await.unwrap();
         let parent = Parent {
-            model: ModelName::new("base").unwrap(),
+            model: name("base"),
             version: 1,
             content_id: base.content_id,
         };
@@ -380,15 +342,12 @@ mod scenarios {
             summary.branch.as_ref().map(|b| b.as_str()),
             Some("exp/lr-sweep")
         );
-        let tuned_model = ModelName::new("tuned").unwrap();
+        let tuned_model = name("tuned");
         let manifest = registry.manifest(&tuned_model, &summary).await.unwrap();
         assert_eq!(manifest.parent, Some(parent));
         // A parent that does not exist: refused before anything is uploaded or committed.
         let keys_before = all_keys(registry.store()).await;
-        let mut orphan = request(
-            "tuned",
-            vec![write_file(&dir.path().join("new.bin"), b"new")],
-        );
+        let mut orphan = request("tuned", vec![fixture.write("new.bin", b"new")]);
         orphan.parent = Some("base@9".parse().unwrap());
         let err = registry.push(&orphan, &Silent).await.unwrap_err();
         assert!(err.is_usage(), "{err}");
@@ -402,7 +361,7 @@ mod scenarios {
         assert_eq!(all_keys(registry.store()).await, keys_before);
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
         // A parent deleted by hand is named by verify.
-        let base_model = ModelName::new("base").unwrap();
+        let base_model = name("base");
         registry
             .store()
             .delete(&Path::from(keys::log_key(&base_model, 1)))
@@ -456,15 +415,8 @@ mod scenarios {
     }
 
     pub async fn concurrent_alias_moves_all_land(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
-        for _ in 0..8 {
-            registry
-                .push(&request("m", vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
-        }
+        let fixture = Fixture::with_versions(backend, "m", 8).await;
+        let registry = &fixture.registry;
         let tasks: Vec<_> = (1..=8u64)
             .map(|v| {
                 let registry = registry.clone();
@@ -481,7 +433,7 @@ mod scenarios {
             (9..=16).collect::<Vec<_>>(),
             "8 moves, 8 entries, none lost"
         );
-        let view = registry.model(&ModelName::new("m").unwrap()).await.unwrap();
+        let view = registry.model(&name("m")).await.unwrap();
         let moves = view
             .index
             .events
@@ -497,6 +449,109 @@ mod scenarios {
             Some(last)
         );
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
+    }
+
+    // ---- Request counts -----------------------------------------------------------
+    //
+    // What an operation costs, counted by a `Recording` store around the backend's. The
+    // counts pinned are the ones a claim rests on (commit ded9837: "one read of the model,
+    // not two"; "deployments --at replays each log once"), not every request: a change of
+    // the read protocol that keeps the claim keeps these tests green. Change a count here
+    // only with the claim.
+
+    /// A fixture whose registry records its requests, on `backend`'s store.
+    async fn recorded(backend: &Backend) -> (Fixture, Arc<Recording>) {
+        let recording = Arc::new(Recording::new(backend.store()));
+        let store: Arc<dyn object_store::ObjectStore> = recording.clone();
+        let registry = Registry::new(store, backend.url());
+        (Fixture::on(registry).await, recording)
+    }
+
+    /// An event about `m@production` resolves the reference inside the commit: up to the
+    /// commit, the model's index is read once (not once to resolve and again to commit)
+    /// and no log entry twice; the commit is one put-if-absent, of the next entry. (After
+    /// it, refreshing the derived files reads the index again: not pinned here.)
+    pub async fn a_lifecycle_event_reads_the_model_once(backend: &Backend) {
+        let (fixture, recording) = recorded(backend).await;
+        fixture.push_versions("m", 3).await;
+        set_alias(&fixture.registry, 2).await.unwrap();
+        let model = name("m");
+        recording.take();
+
+        let outcome = fixture
+            .registry
+            .append_version_event(
+                &"m@production".parse().unwrap(),
+                "ci",
+                Some("validated".into()),
+                |_, version| {
+                    Ok(Event::Status {
+                        version,
+                        status: Status::Validated,
+                    })
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((outcome.seq, outcome.version), (5, Some(2)));
+        let sent = recording.take();
+        let (log, commit) = (keys::log_prefix(&model), keys::log_key(&model, 5));
+        assert_eq!(
+            sent.per_key(Kind::PutIfAbsent, &log),
+            BTreeMap::from([(commit.clone(), 1)]),
+            "one commit, of entry 5\n{sent}"
+        );
+        let reading = sent.before(Kind::PutIfAbsent, &commit);
+        assert_eq!(
+            reading.count(Kind::Get, &keys::model_index_key(&model)),
+            1,
+            "the model is read once before the commit\n{sent}"
+        );
+        let reread: Vec<_> = reading
+            .per_key(Kind::Get, &log)
+            .into_iter()
+            .filter(|(_, times)| *times > 1)
+            .collect();
+        assert!(
+            reread.is_empty(),
+            "log entries read twice: {reread:?}\n{sent}"
+        );
+    }
+
+    /// `deployments --at` replays each model's log up to that time: every entry of every
+    /// log is read exactly once, and no index is read (an index knows only the present).
+    pub async fn deployments_as_of_a_time_read_each_log_entry_once(backend: &Backend) {
+        let (fixture, recording) = recorded(backend).await;
+        fixture.push_versions("m", 2).await;
+        fixture.push_versions("n", 3).await;
+        set_alias(&fixture.registry, 2).await.unwrap();
+        let m = name("m");
+        let now = fixture
+            .registry
+            .model(&m)
+            .await
+            .unwrap()
+            .index
+            .updated_at
+            .unwrap();
+        recording.take();
+
+        fixture.registry.deployments(None, Some(now)).await.unwrap();
+        let sent = recording.take();
+        for (model, entries) in [(m, 3), (name("n"), 3)] {
+            let read = sent.per_key(Kind::Get, &keys::log_prefix(&model));
+            for seq in 1..=entries {
+                let key = keys::log_key(&model, seq);
+                assert_eq!(read.get(&key), Some(&1), "{key} read once\n{sent}");
+            }
+            // (A read past the head, to find it, is allowed: once.)
+            assert!(read.values().all(|times| *times == 1), "{read:?}\n{sent}");
+            assert_eq!(
+                sent.count(Kind::Get, &keys::model_index_key(&model)),
+                0,
+                "no index read\n{sent}"
+            );
+        }
     }
 
     pub async fn init_is_idempotent_and_verifies_conditional_writes(backend: &Backend) {
@@ -521,10 +576,10 @@ mod scenarios {
     }
 
     pub async fn push_list_show_pull_round_trip(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let model = write_file(&dir.path().join("model.onnx"), b"onnx bytes");
-        let folder = dir.path().join("extra");
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let model = fixture.write("model.onnx", b"onnx bytes");
+        let folder = fixture.dir.path().join("extra");
         write_file(&folder.join("config.json"), b"{}");
         write_file(&folder.join("tokenizer/vocab.txt"), b"a\nb\n");
         let mut req = request("fraud-detector", vec![model.clone(), folder.clone()]);
@@ -608,9 +663,9 @@ mod scenarios {
     }
 
     pub async fn hostile_names_round_trip(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let folder = dir.path().join("weights");
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let folder = fixture.dir.path().join("weights");
         write_file(&folder.join("part 1 (final).bin"), b"one");
         write_file(&folder.join("données/模型 #2.pt"), b"two");
         write_file(&folder.join("100%.txt"), b"three");
@@ -637,11 +692,7 @@ mod scenarios {
             b"three"
         );
         // A namespace and a model of the same name coexist.
-        let file = write_file(&dir.path().join("x.bin"), b"x");
-        registry
-            .push(&request("team.a", vec![file]), &Silent)
-            .await
-            .unwrap();
+        fixture.push("team.a").await;
         let names: Vec<String> = registry
             .list()
             .await
@@ -655,13 +706,10 @@ mod scenarios {
     }
 
     pub async fn repush_unchanged_uploads_no_bytes(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let small = write_file(&dir.path().join("small.bin"), &bytes(1, 1000));
-        let large = write_file(
-            &dir.path().join("large.bin"),
-            &bytes(2, 9 * 1024 * 1024 + 17),
-        );
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let small = fixture.write("small.bin", &bytes(1, 1000));
+        let large = fixture.write("large.bin", &bytes(2, 9 * 1024 * 1024 + 17));
         let first = registry
             .push(&request("m", vec![small.clone(), large.clone()]), &Silent)
             .await
@@ -683,14 +731,12 @@ mod scenarios {
     }
 
     pub async fn large_file_streams_in_parts(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let content = bytes(3, 3 * 8 * 1024 * 1024 + 12345);
-        let file = write_file(&dir.path().join("big.safetensors"), &content);
-        let v = registry
-            .push(&request("big", vec![file]), &Silent)
-            .await
-            .unwrap();
+        let v = fixture
+            .push_files("big", vec![fixture.write("big.safetensors", &content)])
+            .await;
         assert_eq!(v.artifacts[0].size, content.len() as u64);
         assert_eq!(v.artifacts[0].digest, shelf_format::Digest::of(&content));
         let stored = registry
@@ -702,13 +748,10 @@ mod scenarios {
     }
 
     pub async fn pull_refuses_corrupted_blob_and_leaves_nothing(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"the real weights");
-        let v = registry
-            .push(&request("m", vec![file]), &Silent)
-            .await
-            .unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        let weights = fixture.write("weights.bin", b"the real weights");
+        let v = fixture.push_files("m", vec![weights]).await;
         let key = keys::blob_key(&v.artifacts[0].digest);
         registry
             .store()
@@ -736,25 +779,24 @@ mod scenarios {
     }
 
     pub async fn damage_is_named_and_the_rest_still_reads(backend: &Backend) {
-        let registry = new_registry(backend).await;
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let store = Arc::clone(registry.store());
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"weights");
         for model in ["healthy", "truncated", "rechained"] {
             for i in 0..3 {
-                let mut req = request(model, vec![file.clone()]);
+                let mut req = request(model, vec![fixture.file.clone()]);
                 req.metrics.insert(Key::new("i").unwrap(), f64::from(i));
                 registry.push(&req, &Silent).await.unwrap();
             }
         }
-        let blob = write_file(&dir.path().join("c.bin"), b"corrupt me");
+        let blob = fixture.write("c.bin", b"corrupt me");
         let c = registry
             .push(&request("corrupted-blob", vec![blob]), &Silent)
             .await
             .unwrap();
 
         // 1. a truncated head entry
-        let truncated = ModelName::new("truncated").unwrap();
+        let truncated = name("truncated");
         let key3 = keys::log_key(&truncated, 3);
         let bytes3 = registry.get_bytes(&key3).await.unwrap().unwrap();
         store
@@ -765,7 +807,7 @@ mod scenarios {
             .await
             .unwrap();
         // 2. an entry whose prev hash was rewritten
-        let rechained = ModelName::new("rechained").unwrap();
+        let rechained = name("rechained");
         let key2 = keys::log_key(&rechained, 2);
         let raw = registry.get_bytes(&key2).await.unwrap().unwrap();
         let mut doc: serde_json::Value = serde_json::from_slice(&raw).unwrap();
@@ -830,7 +872,7 @@ mod scenarios {
 
         // Writers refuse to append to a damaged log.
         let err = registry
-            .push(&request("truncated", vec![file.clone()]), &Silent)
+            .push(&request("truncated", vec![fixture.file.clone()]), &Silent)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Integrity { .. }), "{err}");
@@ -845,28 +887,17 @@ mod scenarios {
     }
 
     pub async fn readers_catch_up_when_derived_files_lag(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"weights");
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
-        let model = ModelName::new("m").unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
+        fixture.push("m").await;
+        let model = name("m");
         let index_v1 = registry
             .get_bytes(&keys::model_index_key(&model))
             .await
             .unwrap()
             .unwrap();
         let (_, catalog_v1, _) = registry.read_catalog().await.unwrap();
-        registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
-        registry
-            .push(&request("m", vec![file]), &Silent)
-            .await
-            .unwrap();
+        fixture.push_versions("m", 2).await;
         // Put the derived files back to what they were after version 1.
         registry
             .store()
@@ -914,12 +945,12 @@ mod scenarios {
     }
 
     pub async fn concurrent_pushes_in_process_get_dense_versions(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let mut tasks = Vec::new();
         for i in 0..8u64 {
             let registry = registry.clone();
-            let file = write_file(&dir.path().join(format!("w{i}.bin")), &bytes(i, 100));
+            let file = fixture.write(&format!("w{i}.bin"), &bytes(i, 100));
             tasks.push(tokio::spawn(async move {
                 let mut req = request("contended", vec![file]);
                 req.metrics.insert(Key::new("writer").unwrap(), i as f64);
@@ -932,10 +963,7 @@ mod scenarios {
         }
         versions.sort();
         assert_eq!(versions, (1..=8).collect::<Vec<_>>());
-        let view = registry
-            .model(&ModelName::new("contended").unwrap())
-            .await
-            .unwrap();
+        let view = registry.model(&name("contended")).await.unwrap();
         let writers: std::collections::BTreeSet<u64> = view
             .index
             .versions
@@ -944,26 +972,15 @@ mod scenarios {
             .collect();
         assert_eq!(writers.len(), 8, "every writer's version is there once");
         let (_, catalog, _) = registry.read_catalog().await.unwrap();
-        assert_eq!(
-            catalog.unwrap().models[&ModelName::new("contended").unwrap()].versions,
-            8
-        );
+        assert_eq!(catalog.unwrap().models[&name("contended")].versions, 8);
         assert!(registry.verify(&Silent).await.unwrap().is_clean());
     }
 
     pub async fn reindex_rebuilds_deleted_derived_files(backend: &Backend) {
-        let registry = new_registry(backend).await;
-        let dir = tempfile::tempdir().unwrap();
-        let file = write_file(&dir.path().join("w.bin"), b"w");
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         for model in ["a", "b/c"] {
-            registry
-                .push(&request(model, vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
-            registry
-                .push(&request(model, vec![file.clone()]), &Silent)
-                .await
-                .unwrap();
+            fixture.push_versions(model, 2).await;
         }
         let before: Vec<String> = all_keys(registry.store()).await;
         let mut derived = Vec::new();
@@ -981,7 +998,7 @@ mod scenarios {
             }
         }
         // A hand-damaged index must not stop the rebuild either.
-        let a = ModelName::new("a").unwrap();
+        let a = name("a");
         registry
             .store()
             .put(
@@ -1016,21 +1033,24 @@ mod scenarios {
     }
 
     pub async fn bad_requests_write_nothing(backend: &Backend) {
-        let registry = new_registry(backend).await;
+        let fixture = Fixture::new(backend).await;
+        let registry = &fixture.registry;
         let before = all_keys(registry.store()).await;
-        let dir = tempfile::tempdir().unwrap();
-        let good = write_file(&dir.path().join("ok.bin"), b"ok");
+        let good = fixture.write("ok.bin", b"ok");
         let mut nan = request("m", vec![good.clone()]);
         nan.metrics.insert(Key::new("f1").unwrap(), f64::NAN);
         let mut long_label = request("m", vec![good.clone()]);
         long_label
             .labels
             .insert(Key::new("k").unwrap(), "x".repeat(300));
-        let empty = dir.path().join("empty");
+        let empty = fixture.dir.path().join("empty");
         std::fs::create_dir_all(&empty).unwrap();
         let cases = [
             (
-                request("m", vec![good.clone(), dir.path().join("missing.bin")]),
+                request(
+                    "m",
+                    vec![good.clone(), fixture.dir.path().join("missing.bin")],
+                ),
                 "missing.bin",
             ),
             (nan, "finite"),
@@ -1054,92 +1074,6 @@ mod scenarios {
                 "nothing written for: {err}"
             );
         }
-    }
-}
-
-/// A store with injected faults: one that silently ignores put-if-absent (like some
-/// S3-compatible proxies), or one whose server-side copy fails (like S3 past 5 GiB).
-#[derive(Debug, Default)]
-struct Faulty {
-    inner: object_store::memory::InMemory,
-    ignores_conditional_writes: bool,
-    copy_fails: bool,
-    /// Log entries are written, but the answer says the key was taken, as when the HTTP
-    /// client retries a put whose first answer was lost.
-    log_answers_lost: bool,
-}
-
-impl std::fmt::Display for Faulty {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-#[async_trait::async_trait]
-impl object_store::ObjectStore for Faulty {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        mut opts: object_store::PutOptions,
-    ) -> object_store::Result<object_store::PutResult> {
-        if self.ignores_conditional_writes {
-            opts.mode = object_store::PutMode::Overwrite;
-        }
-        let result = self.inner.put_opts(location, payload, opts).await;
-        if self.log_answers_lost && result.is_ok() && location.as_ref().contains("/_log/") {
-            return Err(object_store::Error::AlreadyExists {
-                path: location.to_string(),
-                source: "412 on the retried request".into(),
-            });
-        }
-        result
-    }
-    async fn put_multipart_opts(
-        &self,
-        location: &Path,
-        opts: object_store::PutMultipartOptions,
-    ) -> object_store::Result<Box<dyn object_store::MultipartUpload>> {
-        self.inner.put_multipart_opts(location, opts).await
-    }
-    async fn get_opts(
-        &self,
-        location: &Path,
-        options: object_store::GetOptions,
-    ) -> object_store::Result<object_store::GetResult> {
-        self.inner.get_opts(location, options).await
-    }
-    fn delete_stream(
-        &self,
-        locations: futures::stream::BoxStream<'static, object_store::Result<Path>>,
-    ) -> futures::stream::BoxStream<'static, object_store::Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-    fn list(
-        &self,
-        prefix: Option<&Path>,
-    ) -> futures::stream::BoxStream<'static, object_store::Result<object_store::ObjectMeta>> {
-        self.inner.list(prefix)
-    }
-    async fn list_with_delimiter(
-        &self,
-        prefix: Option<&Path>,
-    ) -> object_store::Result<object_store::ListResult> {
-        self.inner.list_with_delimiter(prefix).await
-    }
-    async fn copy_opts(
-        &self,
-        from: &Path,
-        to: &Path,
-        options: object_store::CopyOptions,
-    ) -> object_store::Result<()> {
-        if self.copy_fails {
-            return Err(object_store::Error::Generic {
-                store: "Faulty",
-                source: "copy source too large".into(),
-            });
-        }
-        self.inner.copy_opts(from, to, options).await
     }
 }
 
@@ -1180,15 +1114,12 @@ async fn a_failed_server_side_copy_falls_back_to_a_direct_upload() {
         copy_fails: true,
         ..Default::default()
     });
-    let registry = Registry::new(store, "faulty://");
-    registry.init(&init_options()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    let fixture = Fixture::on(Registry::new(store, "faulty://")).await;
+    let registry = &fixture.registry;
     let content = bytes(9, 2 * 8 * 1024 * 1024 + 1);
-    let file = write_file(&dir.path().join("big.bin"), &content);
-    let v = registry
-        .push(&request("m", vec![file]), &Silent)
-        .await
-        .unwrap();
+    let v = fixture
+        .push_files("m", vec![fixture.write("big.bin", &content)])
+        .await;
     let stored = registry
         .get_bytes(&keys::blob_key(&v.artifacts[0].digest))
         .await
@@ -1211,19 +1142,14 @@ async fn a_commit_whose_answer_was_lost_is_recognised_not_repeated() {
         log_answers_lost: true,
         ..Default::default()
     });
-    let registry = Registry::new(store, "flaky://");
-    registry.init(&init_options()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = write_file(&dir.path().join("w.bin"), b"w");
+    let fixture = Fixture::on(Registry::new(store, "flaky://")).await;
+    let registry = &fixture.registry;
     for expected in 1..=2 {
-        let v = registry
-            .push(&request("m", vec![file.clone()]), &Silent)
-            .await
-            .unwrap();
+        let v = fixture.push("m").await;
         assert_eq!(v.version, expected);
         assert_eq!(v.seq, expected);
     }
-    let m = ModelName::new("m").unwrap();
+    let m = name("m");
     assert!(
         registry
             .get_bytes(&keys::log_key(&m, 3))

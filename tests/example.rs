@@ -2,12 +2,10 @@
 //! generated data; the script pushes them with metrics per split, params, environment,
 //! code, command, datasets and lineage. Checks what landed in the registry.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::{assert_code, json, run, shelf_command};
 use serde_json::Value;
-use support::{assert_code, json, run, shelf_command};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -2,11 +2,10 @@
 //! red-team defects of `shared/reviews/redteam-turn2.md` (D2, D8, D9, D11, D15, D16, D18)
 //! replayed against every backend (in memory, a local folder, the S3 test server).
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::support::{Backend, all_keys, write_file};
 use futures::stream::BoxStream;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, path::Path};
 use shelf::{Error, InitOptions, PushRequest, Registry, Silent};
@@ -14,7 +13,6 @@ use shelf_format::{
     AliasName, AliasState, Artifact, ArtifactPath, Digest, Event, ModelIndex, ModelName,
     VersionManifest, encode, keys,
 };
-use support::{Backend, all_keys, write_file};
 
 fn init_options() -> InitOptions {
     InitOptions {
@@ -674,7 +672,7 @@ async fn a_reference_into_a_damaged_log_names_the_damage() {
 /// 2 (architecture issue: scripts must tell a typo from a corrupt bucket).
 #[test]
 fn damaged_data_exits_1_and_names_the_key_bad_input_exits_2() {
-    use support::{assert_code, run, stderr};
+    use crate::support::{assert_code, run, stderr};
     let backend = Backend::local();
     let shelf = || backend.shelf();
     assert_code(&run(shelf().arg("init")), 0);

@@ -2,12 +2,12 @@
 //! evaluations, deployments, the audit trail, time travel, lineage), run as a CI job runs
 //! them: separate processes against a local folder and the real S3 server.
 
-mod support;
-
 use std::process::Output;
 
+use crate::support::{
+    Backend, all_keys, assert_code, block_on, json, run, stderr, stdout, write_file,
+};
 use serde_json::Value;
-use support::{Backend, all_keys, assert_code, block_on, json, run, stderr, stdout, write_file};
 
 /// A `shelf` invocation against `backend`, run to completion.
 fn shelf(backend: &Backend, args: &[&str]) -> Output {
@@ -55,6 +55,25 @@ fn registry_with(backend: &Backend, versions: u64) -> tempfile::TempDir {
         assert_code(&out, 0);
     }
     dir
+}
+
+/// fraud@1 goes live: the alias production, then a deployment to eu-prod with the
+/// `deploy` arguments given (`--traffic`, `--reason`…).
+fn launch(backend: &Backend, deploy: &[&str]) {
+    ok_json(
+        backend,
+        &[
+            "alias",
+            "set",
+            "fraud@1",
+            "production",
+            "--reason",
+            "launch",
+        ],
+    );
+    let mut args = vec!["deploy", "fraud@1", "--target", "eu-prod"];
+    args.extend_from_slice(deploy);
+    ok_json(backend, &args);
 }
 
 fn keys(backend: &Backend) -> Vec<String> {
@@ -400,23 +419,7 @@ fn time_travel_answers_from_the_log() {
     for backend in Backend::shared() {
         eprintln!("-- on {}", backend.name());
         let _dir = registry_with(&backend, 2);
-        ok_json(
-            &backend,
-            &[
-                "alias",
-                "set",
-                "fraud@1",
-                "production",
-                "--reason",
-                "launch",
-            ],
-        );
-        ok_json(
-            &backend,
-            &[
-                "deploy", "fraud@1", "--target", "eu-prod", "--reason", "launch",
-            ],
-        );
+        launch(&backend, &["--reason", "launch"]);
         // Keep the next entries' millisecond times strictly after the previous ones.
         std::thread::sleep(std::time::Duration::from_millis(5));
         ok_json(
@@ -511,30 +514,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
     for backend in Backend::shared() {
         eprintln!("-- on {}", backend.name());
         let dir = registry_with(&backend, 2);
-        ok_json(
-            &backend,
-            &[
-                "alias",
-                "set",
-                "fraud@1",
-                "production",
-                "--reason",
-                "launch",
-            ],
-        );
-        ok_json(
-            &backend,
-            &[
-                "deploy",
-                "fraud@1",
-                "--target",
-                "eu-prod",
-                "--traffic",
-                "60",
-                "--reason",
-                "a/b",
-            ],
-        );
+        launch(&backend, &["--traffic", "60", "--reason", "a/b"]);
         ok_json(
             &backend,
             &["status", "fraud@1", "archived", "--reason", "old"],

@@ -2,13 +2,11 @@
 //! environment and code capture, datasets, redaction of secrets, `shelf reproduce` — run as
 //! a CI job runs them, against a local folder and the real S3 server.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::{Backend, all_keys, assert_code, block_on, json, run, stderr, write_file};
 use serde_json::Value;
-use support::{Backend, all_keys, assert_code, block_on, json, run, stderr, write_file};
 
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")

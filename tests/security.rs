@@ -4,8 +4,6 @@
 //! secrets planted through every input path reach no object of the bucket, a pushed folder
 //! does not follow symbolic links out of itself, and `shelf serve` is not trivial to wedge.
 
-mod support;
-
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
@@ -13,11 +11,11 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::{Backend, all_keys, assert_code, block_on, json, run, stderr, write_file};
 use object_store::ObjectStore;
 use object_store::ObjectStoreExt as _;
 use serde_json::{Value, json};
 use shelf_format::{Digest, Event, LogEntry, ModelName, Timestamp, VersionManifest, keys};
-use support::{Backend, all_keys, assert_code, block_on, json, run, stderr, write_file};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -1078,7 +1076,7 @@ fn test_server(limits: shelf::serve::Limits) -> TestServer {
         .enable_all()
         .build()
         .unwrap();
-    let big = support::bytes(7, BLOB_SIZE);
+    let big = crate::support::bytes(7, BLOB_SIZE);
     let digest = runtime.block_on(put_blob(&store, &big));
     let registry = backend.registry();
     let server = runtime
@@ -1264,7 +1262,7 @@ fn d10_serve_limits_its_connections_and_recovers() {
 #[test]
 fn d10_d16_every_answer_of_serve_carries_the_security_headers_and_a_long_path_is_414() {
     let backend = local_registry();
-    let served = support::Served::start(backend.shelf());
+    let served = crate::support::Served::start(backend.shelf());
     let addr: std::net::SocketAddr = served
         .url
         .trim_start_matches("http://")
@@ -1312,7 +1310,7 @@ fn d10_d16_every_answer_of_serve_carries_the_security_headers_and_a_long_path_is
 /// reported by the browser fails the test).
 #[test]
 fn d10_the_web_app_renders_under_the_content_security_policy() {
-    support::browser::preflight();
+    crate::support::browser::preflight();
     let backend = local_registry();
     let dir = tempfile::tempdir().unwrap();
     let file = write_file(&dir.path().join("w.bin"), b"w");
@@ -1343,9 +1341,9 @@ fn d10_the_web_app_renders_under_the_content_security_policy() {
     ] {
         assert_code(&run(backend.shelf().args(&args)), 0);
     }
-    let served = support::Served::start(backend.shelf());
+    let served = crate::support::Served::start(backend.shelf());
     let url = served.url.clone();
-    support::browser::with_browser("csp", |b| async move {
+    crate::support::browser::with_browser("csp", |b| async move {
         b.goto(&url).await;
         b.wait_for("#catalog tr.model-row").await;
         b.eval(
@@ -1398,7 +1396,7 @@ fn d10_the_web_app_renders_under_the_content_security_policy() {
     );
     assert!(head.contains("'sha256-"), "{head}");
     let url = served.url.clone();
-    support::browser::with_browser("csp-inline", |b| async move {
+    crate::support::browser::with_browser("csp-inline", |b| async move {
         b.goto(&url).await;
         b.wait_for("#catalog tr.model-row").await;
     });

@@ -1,8 +1,6 @@
 //! `shelf serve`: a registry read-only over HTTP.
 
-mod support;
-
-use support::{Backend, Served, assert_code, http, run, write_file};
+use crate::support::{Backend, Served, assert_code, http, run, write_file};
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
@@ -75,10 +73,10 @@ fn serves_registry_objects_read_only() {
 #[test]
 fn serve_refuses_a_location_without_registry() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(support::shelf_command()
+    let out = run(crate::support::shelf_command()
         .arg("--registry")
         .arg(dir.path())
         .args(["serve", "--addr", "127.0.0.1:0"]));
     assert_code(&out, 1);
-    assert!(support::stderr(&out).contains("no registry"));
+    assert!(crate::support::stderr(&out).contains("no registry"));
 }

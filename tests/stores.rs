@@ -4,17 +4,15 @@
 //! how it reads GCS's 412 (a stand-in for GCS's XML API: see tests/support/gcs.rs for
 //! what it proves and what it does not).
 
-mod support;
-
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use shelf::Registry;
-use support::gcs::FakeGcs;
-use support::moto_auth::AuthS3;
-use support::{
+use crate::support::gcs::FakeGcs;
+use crate::support::moto_auth::AuthS3;
+use crate::support::{
     all_keys, assert_code, azure, block_on, json, run, shelf_command, stderr, stdout, write_file,
 };
+use shelf::Registry;
 
 /// Run a command that must be refused: exit `code` within a few seconds, with a message
 /// that contains each of `needles`.
@@ -198,10 +196,10 @@ fn an_azure_endpoint_that_does_not_answer_fails_within_seconds() {
 #[test]
 fn bad_s3_settings_fail_within_seconds_naming_the_setting() {
     // An unknown bucket on the shared server, for a reader and for init.
-    let bucket = support::unique("no-such-bucket");
+    let bucket = crate::support::unique("no-such-bucket");
     for command in ["list", "init"] {
         let mut cmd = shelf_command();
-        support::s3_env(&mut cmd, &support::s3_endpoint());
+        crate::support::s3_env(&mut cmd, &crate::support::s3_endpoint());
         cmd.args(["--registry", &format!("s3://{bucket}/reg"), command]);
         refused(
             &mut cmd,
@@ -216,7 +214,7 @@ fn bad_s3_settings_fail_within_seconds_naming_the_setting() {
     // No credentials: object_store asks the instance metadata service (here an endpoint
     // that refuses connections), which gives none.
     let mut cmd = shelf_command();
-    support::s3_env(&mut cmd, &support::s3_endpoint());
+    crate::support::s3_env(&mut cmd, &crate::support::s3_endpoint());
     cmd.env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env(

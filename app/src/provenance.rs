@@ -161,7 +161,7 @@ pub fn truncated_note(truncated: u64, what: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shelf_format::inspect::{Dim, SafetensorsInfo, TensorInfo};
+    use shelf_format::inspect::Dim;
     use shelf_format::{
         Artifact, ArtifactPath, CatalogEntry, DatasetLink, Digest, FORMAT_VERSION, Key, LogHead,
         RegisteredDataset,
@@ -309,14 +309,6 @@ mod tests {
         assert!(linking_versions(&versions, &name("tx"), 4).is_empty());
     }
 
-    fn tensor(n: &str, dtype: &str, shape: &[i64]) -> TensorInfo {
-        TensorInfo {
-            name: n.into(),
-            dtype: dtype.into(),
-            shape: shape.iter().map(|d| Dim::Fixed(*d)).collect(),
-        }
-    }
-
     fn manifest(version: u64, files: Vec<(&str, Option<ModelFileInfo>)>) -> VersionManifest {
         VersionManifest {
             format: FORMAT_VERSION,
@@ -349,12 +341,10 @@ mod tests {
         }
     }
 
-    fn safetensors(tensors: Vec<TensorInfo>) -> Option<ModelFileInfo> {
-        Some(ModelFileInfo::Safetensors(SafetensorsInfo {
-            tensor_count: tensors.len() as u64,
-            tensors,
-            ..Default::default()
-        }))
+    /// The `info` of a safetensors file holding `tensors` (`(name, dtype, shape)`), as the
+    /// indexer reads it (written once, in shelf-testkit).
+    fn safetensors(tensors: &[shelf_testkit::safetensors::Tensor]) -> Option<ModelFileInfo> {
+        Some(serde_json::from_value(shelf_testkit::safetensors::info(tensors)).unwrap())
     }
 
     #[test]
@@ -362,10 +352,7 @@ mod tests {
         let v1 = manifest(
             1,
             vec![
-                (
-                    "model.safetensors",
-                    safetensors(vec![tensor("w", "F32", &[2, 3])]),
-                ),
+                ("model.safetensors", safetensors(&[("w", "F32", &[2, 3])])),
                 ("notes.txt", None),
                 ("future.bin", Some(ModelFileInfo::Other)),
             ],
@@ -375,7 +362,7 @@ mod tests {
             vec![
                 (
                     "model.safetensors",
-                    safetensors(vec![tensor("w", "F32", &[4, 3]), tensor("b", "F32", &[4])]),
+                    safetensors(&[("w", "F32", &[4, 3]), ("b", "F32", &[4])]),
                 ),
                 ("future.bin", Some(ModelFileInfo::Other)),
             ],

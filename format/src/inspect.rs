@@ -747,25 +747,10 @@ mod tests {
         }
     }
 
-    fn safetensors(tensors: Vec<TensorInfo>) -> ModelFileInfo {
-        let parameter_count = tensors
-            .iter()
-            .map(|t| {
-                t.shape
-                    .iter()
-                    .map(|d| match d {
-                        Dim::Fixed(n) => *n as u64,
-                        Dim::Symbolic(_) => 1,
-                    })
-                    .product::<u64>()
-            })
-            .sum();
-        ModelFileInfo::Safetensors(SafetensorsInfo {
-            tensor_count: tensors.len() as u64,
-            parameter_count,
-            tensors,
-            ..SafetensorsInfo::default()
-        })
+    /// The `info` of a safetensors file holding `tensors` (`(name, dtype, shape)`), as the
+    /// indexer reads it (written once, in shelf-testkit).
+    fn safetensors(tensors: &[shelf_testkit::safetensors::Tensor]) -> ModelFileInfo {
+        serde_json::from_value(shelf_testkit::safetensors::info(tensors)).unwrap()
     }
 
     fn onnx(opset: i64, batch: Dim, classes: i64) -> ModelFileInfo {
@@ -795,7 +780,7 @@ mod tests {
 
     #[test]
     fn identical_files_have_no_difference() {
-        let a = safetensors(vec![t("w", "F32", &[2, 3])]);
+        let a = safetensors(&[("w", "F32", &[2, 3])]);
         let diff = architecture_diff(&a, &a);
         assert!(diff.is_empty(), "{diff:?}");
         assert_eq!(diff.parameter_delta(), Some(0));
@@ -805,15 +790,15 @@ mod tests {
 
     #[test]
     fn tensors_added_removed_reshaped_and_retyped() {
-        let a = safetensors(vec![
-            t("embed", "F32", &[100, 8]),
-            t("head", "F32", &[8, 2]),
-            t("old", "F32", &[3]),
+        let a = safetensors(&[
+            ("embed", "F32", &[100, 8]),
+            ("head", "F32", &[8, 2]),
+            ("old", "F32", &[3]),
         ]);
-        let b = safetensors(vec![
-            t("embed", "BF16", &[100, 8]),
-            t("head", "F32", &[8, 5]),
-            t("new", "F32", &[4, 4]),
+        let b = safetensors(&[
+            ("embed", "BF16", &[100, 8]),
+            ("head", "F32", &[8, 5]),
+            ("new", "F32", &[4, 4]),
         ]);
         let diff = architecture_diff(&a, &b);
         assert_eq!(
@@ -904,7 +889,7 @@ mod tests {
 
     #[test]
     fn different_formats_and_gguf_architecture() {
-        let a = safetensors(vec![t("w", "F32", &[2])]);
+        let a = safetensors(&[("w", "F32", &[2])]);
         let g = |arch: &str| {
             ModelFileInfo::Gguf(GgufInfo {
                 version: 3,
@@ -952,7 +937,7 @@ mod tests {
 
     #[test]
     fn truncated_lists_make_the_tensor_diff_partial() {
-        let a = safetensors(vec![t("w", "F32", &[2])]);
+        let a = safetensors(&[("w", "F32", &[2])]);
         let mut b = a.clone();
         if let ModelFileInfo::Safetensors(i) = &mut b {
             i.tensors_truncated = 3;

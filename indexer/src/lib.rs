@@ -13,7 +13,6 @@ pub mod error;
 pub mod failpoint;
 pub mod history;
 pub mod init;
-pub mod inspect;
 pub mod lifecycle;
 pub mod location;
 pub mod progress;
@@ -32,7 +31,6 @@ pub mod verify;
 pub use error::{Error, Result};
 pub use history::{AuditLog, DeploymentRow, Deployments, LogFilter, LogLine};
 pub use init::{InitOptions, InitOutcome};
-pub use inspect::{Inspection, inspect_file};
 pub use lifecycle::EventOutcome;
 pub use location::{DEFAULT_LOCATION, Location};
 pub use progress::{Progress, Reporter, Silent};
@@ -42,4 +40,7 @@ pub use read::{Listing, ModelSummary};
 pub use registry::Registry;
 pub use reindex::ReindexReport;
 pub use shelf_format::read::{Mode, ModelView, Problem};
+/// Model-file introspection, the `shelf-inspect` crate: `shelf::inspect_file` and
+/// `shelf::Inspection` stay where callers found them.
+pub use shelf_inspect::{self as inspect, Inspection, inspect_file};
 pub use verify::VerifyReport;

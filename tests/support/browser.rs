@@ -1,4 +1,4 @@
-//! Headless Chromium over WebDriver, for the web app's end-to-end tests (tests/browser.rs).
+//! Headless Chromium over WebDriver, for the web app's end-to-end tests (tests/browser/).
 //!
 //! chromedriver is started by `scripts/test.sh` (`scripts/lib/browser.sh`), which exports
 //! `SHELF_TEST_WEBDRIVER`, `SHELF_TEST_CHROMIUM` and `SHELF_TEST_CHROMIUM_ARGS`. Like the S3

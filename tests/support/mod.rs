@@ -14,10 +14,16 @@ pub mod azure;
 pub mod browser;
 /// Real S3, GCS and Azure buckets, when the environment names them.
 pub mod clouds;
+/// A store with injected faults.
+pub mod faulty;
+/// An initialised registry with files to push, for library scenarios.
+pub mod fixture;
 /// A local stand-in for Google Cloud Storage's XML API.
 pub mod gcs;
 /// A private S3 server that checks request signatures.
 pub mod moto_auth;
+/// A store that records requests, to pin what an operation costs.
+pub mod recording;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -313,7 +319,7 @@ pub async fn all_keys(store: &Arc<dyn ObjectStore>) -> Vec<String> {
     keys
 }
 
-/// A current-thread runtime for tests that mix processes and async checks.
+/// A multi-threaded runtime for tests that mix processes and async checks.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

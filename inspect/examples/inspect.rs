@@ -1,14 +1,17 @@
 //! Print what introspection reads from model files, with the time it took and the
-//! process's peak memory: `cargo run --release --example inspect -- FILE...`.
+//! process's peak memory: `cargo run --release -p shelf-inspect --example inspect -- FILE...`.
 //!
 //! One JSON line per file: `{"file", "ms", "info"}`, or `"warning"` for a malformed file,
 //! or neither for a file that is not a model file; then `{"peak_rss_kib"}` (Linux).
 //! `scripts/bench-inspect.sh` runs it on large sparse files.
 
+// A command-line tool: its output is the point.
+#![allow(clippy::print_stdout)]
+
 use std::time::Instant;
 
 use serde_json::json;
-use shelf::{Inspection, inspect_file};
+use shelf_inspect::{Inspection, inspect_file};
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

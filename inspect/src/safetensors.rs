@@ -169,13 +169,9 @@ pub(super) fn inspect(file: &mut File, size: u64) -> Result<ModelFileInfo> {
 #[cfg(test)]
 mod tests {
     use super::super::tests::{file_with, problem_of};
-
-    fn file(header: &str, data: usize) -> Vec<u8> {
-        let mut out = (header.len() as u64).to_le_bytes().to_vec();
-        out.extend(header.as_bytes());
-        out.extend(std::iter::repeat_n(0u8, data));
-        out
-    }
+    use super::super::{Inspection, inspect_file};
+    use shelf_format::ModelFileInfo;
+    use shelf_testkit::safetensors::{self, raw as file};
 
     #[test]
     fn reads_a_header_written_to_the_spec() {
@@ -184,8 +180,8 @@ mod tests {
             26,
         );
         let (_dir, path) = file_with("m.safetensors", &bytes);
-        let info = match super::super::inspect_file(&path) {
-            super::super::Inspection::Info(shelf_format::ModelFileInfo::Safetensors(i)) => i,
+        let info = match inspect_file(&path) {
+            Inspection::Info(ModelFileInfo::Safetensors(i)) => i,
             other => panic!("{other:?}"),
         };
         assert_eq!(info.tensor_count, 2);
@@ -194,6 +190,21 @@ mod tests {
         assert!(info.tensors[0].shape.is_empty());
         assert_eq!(info.metadata["format"], "pt");
         assert_eq!(info.dtypes["F32"].parameters, 6);
+    }
+
+    /// The test kit's files (used by the browser tests) and the `info` it says they give
+    /// (used by the format and app tests) agree with this parser.
+    #[test]
+    fn reads_what_the_test_kit_says_its_files_hold() {
+        let tensors: &[safetensors::Tensor] = &[
+            ("head.weight", "F32", &[2, 3]),
+            ("embed.weight", "U8", &[10, 12]),
+            ("head.bias", "F16", &[2]),
+            ("scale", "BF16", &[]),
+        ];
+        let (_dir, path) = file_with("m.safetensors", &safetensors::file(tensors));
+        let expected: ModelFileInfo = serde_json::from_value(safetensors::info(tensors)).unwrap();
+        assert_eq!(inspect_file(&path), Inspection::Info(expected));
     }
 
     #[test]

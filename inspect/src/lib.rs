@@ -1,5 +1,10 @@
-//! Model-file introspection at push: what a file's own headers say, read without
-//! executing anything and without reading tensor data.
+//! Model-file introspection: what a file's own headers say, read without executing
+//! anything and without reading tensor data. `shelf push` records it as each artifact's
+//! `info` (the types of [`shelf_format::inspect`], docs/format.md §5.5.1).
+//!
+//! Std-only parsing of local files: no registry, no I/O beyond reading the file, so the
+//! parsers can be tested, fuzzed and benchmarked (`scripts/bench-inspect.sh`, the
+//! `inspect` example) on their own.
 //!
 //! [`inspect_file`] recognises a file by its magic bytes first and its extension second,
 //! then hands it to one parser per format. Every parser reads headers only and seeks over

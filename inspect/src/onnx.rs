@@ -445,77 +445,26 @@ mod tests {
     use super::super::{Inspection, inspect_file};
     use shelf_format::ModelFileInfo;
     use shelf_format::inspect::Dim;
-
-    fn varint(out: &mut Vec<u8>, mut v: u64) {
-        loop {
-            let b = (v & 0x7f) as u8;
-            v >>= 7;
-            if v == 0 {
-                out.push(b);
-                return;
-            }
-            out.push(b | 0x80);
-        }
-    }
-    fn field(out: &mut Vec<u8>, n: u64, bytes: &[u8]) {
-        varint(out, n << 3 | 2);
-        varint(out, bytes.len() as u64);
-        out.extend(bytes);
-    }
-    fn int(out: &mut Vec<u8>, n: u64, v: u64) {
-        varint(out, n << 3);
-        varint(out, v);
-    }
+    use shelf_testkit::onnx::{self, Dim::Fixed, Dim::Param};
+    use shelf_testkit::protobuf::Message;
 
     /// A model written to onnx.proto: opset 17, one MatMul, one initializer W [4, 3]
-    /// with raw data, input x [batch, 4] (plus W listed as an input, as IR < 4 did).
+    /// with raw data and packed dimensions, input x [batch, 4] (plus W listed as an
+    /// input, as IR < 4 did).
     fn model() -> Vec<u8> {
-        let value = |name: &str, dims: &[Result<u64, &str>]| {
-            let mut shape = Vec::new();
-            for d in dims {
-                let mut dim = Vec::new();
-                match d {
-                    Ok(v) => int(&mut dim, 1, *v),
-                    Err(p) => field(&mut dim, 2, p.as_bytes()),
-                }
-                field(&mut shape, 1, &dim);
-            }
-            let mut tensor = Vec::new();
-            int(&mut tensor, 1, 1);
-            field(&mut tensor, 2, &shape);
-            let mut ty = Vec::new();
-            field(&mut ty, 1, &tensor);
-            let mut v = Vec::new();
-            field(&mut v, 1, name.as_bytes());
-            field(&mut v, 2, &ty);
-            v
-        };
-        let mut w = Vec::new();
-        field(&mut w, 1, &[4, 3]); // packed dims
-        int(&mut w, 2, 1);
-        field(&mut w, 8, b"W");
-        field(&mut w, 9, &[0u8; 48]);
-        let mut node = Vec::new();
-        field(&mut node, 1, b"x");
-        field(&mut node, 1, b"W");
-        field(&mut node, 2, b"y");
-        field(&mut node, 4, b"MatMul");
-        let mut graph = Vec::new();
-        field(&mut graph, 1, &node);
-        field(&mut graph, 2, b"g");
-        field(&mut graph, 5, &w);
-        field(&mut graph, 11, &value("x", &[Err("batch"), Ok(4)]));
-        field(&mut graph, 11, &value("W", &[Ok(4), Ok(3)]));
-        field(&mut graph, 12, &value("y", &[Err("batch"), Ok(3)]));
-        let mut opset = Vec::new();
-        field(&mut opset, 1, b"");
-        int(&mut opset, 2, 17);
-        let mut m = Vec::new();
-        int(&mut m, 1, 8);
-        field(&mut m, 2, b"hand");
-        field(&mut m, 7, &graph);
-        field(&mut m, 8, &opset);
-        m
+        let w = Message::new()
+            .packed(1, &[4, 3])
+            .int(2, onnx::FLOAT)
+            .bytes(8, "W")
+            .bytes(9, [0u8; 48]);
+        let graph = Message::new()
+            .message(1, onnx::node(&["x", "W"], &["y"], "MatMul"))
+            .bytes(2, "g")
+            .message(5, w)
+            .message(11, onnx::value_info("x", &[Param("batch"), Fixed(4)]))
+            .message(11, onnx::value_info("W", &[Fixed(4), Fixed(3)]))
+            .message(12, onnx::value_info("y", &[Param("batch"), Fixed(3)]));
+        onnx::model(8, "hand", graph, &[onnx::opset("", 17)])
     }
 
     #[test]
@@ -536,6 +485,34 @@ mod tests {
             Some(vec![Dim::Symbolic("batch".into()), Dim::Fixed(4)])
         );
         assert_eq!(info.outputs[0].elem_type.as_deref(), Some("float"));
+    }
+
+    /// The test kit's model (used by the browser tests) reads as its doc says.
+    #[test]
+    fn reads_the_test_kit_matmul() {
+        let (_dir, path) = file_with("m.onnx", &onnx::matmul(18, 8));
+        let Inspection::Info(ModelFileInfo::Onnx(info)) = inspect_file(&path) else {
+            panic!("{:?}", inspect_file(&path))
+        };
+        assert_eq!(info.ir_version, Some(8));
+        assert_eq!(info.producer_name.as_deref(), Some("shelf-tests"));
+        assert_eq!(info.graph_name.as_deref(), Some("mlp"));
+        assert_eq!(
+            (info.opsets[0].domain.as_str(), info.opsets[0].version),
+            ("ai.onnx", 18)
+        );
+        assert_eq!(info.op_types["MatMul"], 1);
+        assert_eq!((info.initializer_count, info.parameter_count), (1, 16));
+        let shape = |v: &shelf_format::inspect::ValueInfo| (v.name.clone(), v.shape.clone());
+        let batch = || Dim::Symbolic("batch".into());
+        assert_eq!(
+            info.inputs.iter().map(shape).collect::<Vec<_>>(),
+            [("X".to_string(), Some(vec![batch(), Dim::Fixed(8)]))]
+        );
+        assert_eq!(
+            info.outputs.iter().map(shape).collect::<Vec<_>>(),
+            [("Y".to_string(), Some(vec![batch(), Dim::Fixed(2)]))]
+        );
     }
 
     #[test]
