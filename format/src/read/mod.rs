@@ -344,7 +344,7 @@ pub async fn load_model<S: Source>(
 /// Apply the entries after `view`'s head. With `known` (a head found by probing, §7.1),
 /// every entry up to it; an absent one among them is a gap. Without it (replay from entry
 /// 1), entries [`Source::concurrency`] at a time until the first absent one, after which
-/// as many positions are probed: an entry there means the log has a gap (a deleted
+/// [`GAP_PROBES`] positions are probed: an entry there means the log has a gap (a deleted
 /// entry), which would hide the entries after it.
 pub async fn catch_up<S: Source>(
     src: &S,
@@ -353,7 +353,10 @@ pub async fn catch_up<S: Source>(
     mode: Mode,
 ) -> Result<(), ReadError<S::Error>> {
     let model = view.index.model.clone();
-    let batch = src.concurrency().max(1) as u64;
+    let most = src.concurrency().max(1) as u64;
+    // Without a known head, the first round reads a few entries and each next round
+    // twice as many, up to the concurrency: a short log costs few reads past its end.
+    let mut batch = most.min(GAP_PROBES as u64);
     loop {
         let from = view.index.next_seq();
         let to = match known {
@@ -361,9 +364,10 @@ pub async fn catch_up<S: Source>(
             Some(head) => head,
             None => from + batch - 1,
         };
+        batch = (batch * 2).min(most);
         let mut reads = futures::stream::iter(from..=to)
             .map(|seq| src.get_owned(keys::log_key(&model, seq)))
-            .buffered(batch as usize);
+            .buffered(most as usize);
         while let Some(read) = reads.next().await {
             let (key, bytes) = read?;
             let Some(bytes) = bytes else {
@@ -382,8 +386,11 @@ pub async fn catch_up<S: Source>(
     }
 }
 
+/// How many positions after the end of a log replayed from entry 1 are probed for a gap.
+pub const GAP_PROBES: usize = 4;
+
 /// After the first absent entry of a log replayed from entry 1: is there an entry among
-/// the next [`Source::concurrency`] positions? If so and the absent one is still absent,
+/// the next [`GAP_PROBES`] positions? If so and the absent one is still absent,
 /// the log has a gap; if it exists now, concurrent writers appended meanwhile (not a gap)
 /// and replay goes on.
 async fn probe_gap<S: Source>(
@@ -392,7 +399,7 @@ async fn probe_gap<S: Source>(
     mode: Mode,
 ) -> Result<bool, ReadError<S::Error>> {
     let model = view.index.model.clone();
-    let batch = src.concurrency().max(1) as u64;
+    let batch = src.concurrency().clamp(1, GAP_PROBES) as u64;
     let end = view.index.next_seq();
     let found = futures::stream::iter(end + 1..=end + batch)
         .map(|seq| src.exists_owned(keys::log_key(&model, seq)))

@@ -138,7 +138,7 @@ fn replay_from_the_log_reads_each_entry_once_and_probes_for_a_gap() {
     assert_eq!(view.index, log.state);
     assert_eq!(view.caught_up, 3);
     let (gets, probes) = mem.take();
-    // One batch of 4 (entries 1-3, and 4 is absent), then 4 probes past the end.
+    // One batch of 4 (entries 1-3, and 4 is absent), then GAP_PROBES probes past the end.
     let entry = |n| keys::log_key(&name("fraud"), n);
     assert_eq!(gets, (1..=4).map(entry).collect::<Vec<_>>());
     assert_eq!(probes, (5..=8).map(entry).collect::<Vec<_>>());
