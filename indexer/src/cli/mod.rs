@@ -175,7 +175,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// exits 2 with clap's message (escaped for the terminal like any other line), and with
 /// `--json` also the error document.
 fn command_line_error(err: clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use shelf_format::units::terminal_safe;
+    use std::borrow::Cow;
     if matches!(
         err.kind(),
         ErrorKind::DisplayHelp
@@ -184,13 +186,21 @@ fn command_line_error(err: clap::Error) -> ExitCode {
     ) {
         err.exit();
     }
-    let text = err.render().to_string();
-    if text.lines().all(|l| {
-        matches!(
-            shelf_format::units::terminal_safe(l),
-            std::borrow::Cow::Borrowed(_)
-        )
-    }) {
+    let mut text = err.render().to_string();
+    let mut escaped = false;
+    // clap quotes the refused value as typed: escaped as a whole, a newline in it can't
+    // start a line of its own.
+    if let Some(ContextValue::String(value)) = err.get(ContextKind::InvalidValue) {
+        if let Cow::Owned(safe) = terminal_safe(value) {
+            text = text.replace(value.as_str(), &safe);
+            escaped = true;
+        }
+    }
+    if !escaped
+        && text
+            .lines()
+            .all(|l| matches!(terminal_safe(l), Cow::Borrowed(_)))
+    {
         // Nothing to escape: clap's own rendering, in colour on a terminal.
         let _ = err.print();
     } else {
