@@ -8,6 +8,8 @@
 
 /// Headless Chromium over WebDriver, for the web app's end-to-end tests.
 pub mod browser;
+/// Strict copies of the `--json` documents.
+pub mod wire;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
