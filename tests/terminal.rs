@@ -243,12 +243,18 @@ fn hostile_command_line_values_are_escaped_in_errors() {
         vec!["show", &format!("evil@{HOSTILE}")],
         vec!["log", "--since", HOSTILE],
         vec!["log", "--action", HOSTILE],
+        vec![HOSTILE],
+        vec!["list", &format!("--{HOSTILE}")],
     ] {
         let out = run(backend.shelf().args(&args));
         assert_code(&out, 2);
         let err = stderr(&out);
         assert!(err.starts_with("error: "), "{args:?}: {err}");
         assert!(raw_controls(&err).is_empty(), "{args:?}: {err:?}");
+        assert!(
+            !err.lines().any(|l| l.starts_with("FAKE LINE")),
+            "{args:?}: {err}"
+        );
         assert!(stdout(&out).is_empty());
     }
 }

@@ -13,11 +13,13 @@ mod output;
 mod printer;
 mod progress;
 
+use std::borrow::Cow;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser as _;
 use shelf::Registry;
+use shelf_format::units::terminal_safe;
 
 use args::{Cli, Command, Global};
 use printer::Printer;
@@ -171,13 +173,49 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// clap's message for a refused value, argument or command that holds characters a
+/// terminal acts on, with the value escaped as a whole (so that a newline in it starts no
+/// line). clap's own rendering drops escape sequences from the value it quotes, so it can't
+/// just be escaped after the fact. `None` when the value is safe as it is.
+fn escaped_message(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let get = |kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let unsafe_text = |s: &str| matches!(terminal_safe(s), Cow::Owned(_));
+    let head = match err.kind() {
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
+            let value = get(ContextKind::InvalidValue).filter(|v| unsafe_text(v))?;
+            let arg = get(ContextKind::InvalidArg).unwrap_or("?");
+            let cause = std::error::Error::source(err)
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            format!(
+                "invalid value '{}' for '{arg}'{cause}",
+                terminal_safe(value)
+            )
+        }
+        ErrorKind::UnknownArgument => {
+            let arg = get(ContextKind::InvalidArg).filter(|v| unsafe_text(v))?;
+            format!("unexpected argument '{}' found", terminal_safe(arg))
+        }
+        ErrorKind::InvalidSubcommand => {
+            let name = get(ContextKind::InvalidSubcommand).filter(|v| unsafe_text(v))?;
+            format!("unrecognized subcommand '{}'", terminal_safe(name))
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "error: {head}\n\nFor more information, try '--help'."
+    ))
+}
+
 /// A command line clap refused: help and `--version` print as clap prints them; an error
 /// exits 2 with clap's message (escaped for the terminal like any other line), and with
 /// `--json` also the error document.
 fn command_line_error(err: clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    use shelf_format::units::terminal_safe;
-    use std::borrow::Cow;
+    use clap::error::ErrorKind;
     if matches!(
         err.kind(),
         ErrorKind::DisplayHelp
@@ -186,17 +224,9 @@ fn command_line_error(err: clap::Error) -> ExitCode {
     ) {
         err.exit();
     }
-    let mut text = err.render().to_string();
-    let mut escaped = false;
-    // clap quotes the refused value as typed: escaped as a whole, a newline in it can't
-    // start a line of its own.
-    if let Some(ContextValue::String(value)) = err.get(ContextKind::InvalidValue) {
-        if let Cow::Owned(safe) = terminal_safe(value) {
-            text = text.replace(value.as_str(), &safe);
-            escaped = true;
-        }
-    }
-    if !escaped
+    let escaped = escaped_message(&err);
+    let text = escaped.clone().unwrap_or_else(|| err.render().to_string());
+    if escaped.is_none()
         && text
             .lines()
             .all(|l| matches!(terminal_safe(l), Cow::Borrowed(_)))
@@ -212,17 +242,15 @@ fn command_line_error(err: clap::Error) -> ExitCode {
         .skip(1)
         .take_while(|a| a != "--")
         .any(|a| a == "--json");
-    if json {
+    let printer = Printer::refused_command_line(json);
+    if printer.json() {
         let message = text
             .lines()
             .next()
             .unwrap_or_default()
             .trim_start_matches("error: ")
             .to_string();
-        let doc = output::Error::new(message, Vec::new(), ExitStatus::Usage);
-        if let Ok(doc) = serde_json::to_string_pretty(&doc) {
-            println!("{doc}");
-        }
+        let _ = printer.document(&output::Error::new(message, Vec::new(), ExitStatus::Usage));
     }
     ExitStatus::Usage.into()
 }

@@ -49,6 +49,15 @@ impl Printer {
         }
     }
 
+    /// The printer of a command line clap refused (there are no flags to read).
+    pub fn refused_command_line(json: bool) -> Self {
+        Printer {
+            json,
+            quiet: false,
+            progress: false,
+        }
+    }
+
     /// True with `--json`: results are one JSON document.
     pub fn json(&self) -> bool {
         self.json
@@ -76,6 +85,13 @@ impl Printer {
     pub fn line(&self, text: impl AsRef<str>) -> Result<()> {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{}", terminal_safe(text.as_ref()))?;
+        Ok(())
+    }
+
+    /// Text generated for another program (a completion script, a manual page), on stdout
+    /// as it is.
+    pub fn generated(&self, bytes: &[u8]) -> Result<()> {
+        std::io::stdout().lock().write_all(bytes)?;
         Ok(())
     }
 

@@ -27,7 +27,6 @@ pub async fn run(args: CompletionsArgs, ctx: &Context) -> Result<ExitStatus> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "shelf", &mut script);
-    use std::io::Write as _;
-    std::io::stdout().lock().write_all(&script)?;
+    ctx.printer.generated(&script)?;
     Ok(ExitStatus::Success)
 }

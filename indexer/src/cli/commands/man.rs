@@ -29,8 +29,7 @@ pub async fn run(args: ManArgs, ctx: &Context) -> Result<ExitStatus> {
         None => {
             let mut page = Vec::new();
             clap_mangen::Man::new(command).render(&mut page)?;
-            use std::io::Write as _;
-            std::io::stdout().lock().write_all(&page)?;
+            ctx.printer.generated(&page)?;
         }
         Some(dir) => {
             std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
