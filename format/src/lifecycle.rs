@@ -200,7 +200,9 @@ pub fn check_measured_at(measured_at: Timestamp, now: Timestamp) -> Result<(), R
 
 /// The checks a writer makes of a new event against its own clock `now`, besides
 /// [`ModelIndex::check_event`](crate::ModelIndex::check_event): an evaluation's
-/// `measured_at` ([`check_measured_at`]). Replay does not repeat them (it has no clock).
+/// `measured_at` ([`check_measured_at`]). Replay does not repeat them (it has no clock),
+/// and a library caller recording history on purpose (a test fixture, an import) may
+/// skip them; `shelf` applies them to every event it records.
 pub fn check_clock(event: &Event, now: Timestamp) -> Result<(), Refusal> {
     match event {
         Event::Evaluation { measured_at, .. } => check_measured_at(*measured_at, now),

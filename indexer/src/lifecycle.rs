@@ -42,16 +42,14 @@ impl Registry {
         let (entry, (), attempts) = self
             .commit(&mut view, |index| {
                 let event = make(index)?;
-                let time = now();
                 index
                     .check_event(&event)
-                    .and_then(|()| shelf_format::lifecycle::check_clock(&event, time))
                     .map_err(|refusal| Error::Usage(refusal.to_string()))?;
                 let entry = LogEntry::new(
                     model.clone(),
                     index.next_seq(),
                     index.head.map(|h| h.digest),
-                    time,
+                    now(),
                     actor.to_string(),
                     reason.clone(),
                     index.versions.len() as u64,

@@ -155,7 +155,7 @@ pub struct VersionSummary {
     pub branch: Option<String>,
     #[serde(default)]
     pub subject: Option<String>,
-    /// Dataset links, as docs/format.md §5.8 (checked with [`exact`]).
+    /// Dataset links, as docs/format.md §5.10 (checked with [`exact`]).
     #[serde(default)]
     pub datasets: Vec<Value>,
 }

@@ -1,5 +1,6 @@
-//! `shelf eval REF --metric k=v...`: metrics measured after registration. The library
-//! refuses an evaluation measured in the future or before 1970 (the format's rule).
+//! `shelf eval REF --metric k=v...`: metrics measured after registration. An evaluation
+//! measured in the future or before 1970 is refused (the format's `check_clock`, applied
+//! to every event this writer records).
 
 use std::collections::BTreeMap;
 

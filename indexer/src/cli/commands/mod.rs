@@ -32,7 +32,7 @@ pub mod versions;
 
 use anyhow::Result;
 use shelf::EventOutcome;
-use shelf_format::{Event, ModelIndex, ModelName, Reference};
+use shelf_format::{Event, ModelIndex, ModelName, Reference, Timestamp};
 
 use super::{Context, ExitStatus, output};
 
@@ -56,6 +56,15 @@ pub trait ModelEvent {
     fn event(&self, index: &ModelIndex) -> shelf::Result<Event>;
 }
 
+/// A new event as this writer records it: also checked against the writer's clock
+/// (the format's rule: an evaluation measured neither in the future nor before 1970).
+fn against_clock(event: Event) -> shelf::Result<Event> {
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    shelf_format::lifecycle::check_clock(&event, now)
+        .map_err(|refusal| shelf::Error::Usage(refusal.to_string()))?;
+    Ok(event)
+}
+
 /// Record the event `command` makes for the version it names.
 pub async fn record(ctx: &Context, command: &impl VersionEvent) -> Result<EventOutcome> {
     let registry = ctx.registry()?;
@@ -64,7 +73,7 @@ pub async fn record(ctx: &Context, command: &impl VersionEvent) -> Result<EventO
             command.reference(),
             &ctx.actor(),
             command.reason(),
-            |index, version| command.event(index, version),
+            |index, version| against_clock(command.event(index, version)?),
         )
         .await?;
     Ok(outcome)
@@ -75,7 +84,7 @@ pub async fn record_model_event(ctx: &Context, command: &impl ModelEvent) -> Res
     let registry = ctx.registry()?;
     let outcome = registry
         .append_event(command.model(), &ctx.actor(), command.reason(), |index| {
-            command.event(index)
+            against_clock(command.event(index)?)
         })
         .await?;
     Ok(outcome)
