@@ -4,24 +4,26 @@
 
 use std::process::Output;
 
-use crate::support::{
-    Backend, all_keys, assert_code, block_on, json, run, stderr, stdout, write_file,
-};
 use serde_json::Value;
+
+use crate::support::{
+    Backend, all_keys, assert_code, block_on, run, stderr, stdout, wire, write_file,
+};
 
 /// A `shelf` invocation against `backend`, run to completion.
 fn shelf(backend: &Backend, args: &[&str]) -> Output {
     run(backend.shelf().args(args))
 }
 
-/// Run, expect success, and parse the `--json` document.
+/// Run, expect success, and parse the `--json` document strictly as that command's
+/// (support/wire.rs).
 #[track_caller]
 fn ok_json(backend: &Backend, args: &[&str]) -> Value {
     let mut args = args.to_vec();
     args.push("--json");
     let out = shelf(backend, &args);
     assert_code(&out, 0);
-    json(&out)
+    wire::document(&args, &out)
 }
 
 /// Run, expect exit `code`, and return stderr, which must name `needle`.
@@ -498,7 +500,7 @@ fn time_travel_answers_from_the_log() {
             &backend,
             &["show", "fraud@1", "--at", "yesterday"],
             2,
-            "--at \"yesterday\"",
+            "invalid value 'yesterday' for '--at <TIME>': invalid time \"yesterday\"",
         );
         refused(
             &backend,
@@ -578,7 +580,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
                     "two",
                 ],
                 2,
-                "--expect-current \"two\"",
+                "invalid value 'two' for '--expect-current <VERSION>'",
             ),
             // Statuses.
             (
@@ -610,7 +612,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
             (
                 vec!["tag", "fraud@2", "ticket"],
                 2,
-                "tag \"ticket\" is not of the form key=value",
+                "invalid value 'ticket' for '<KEY=VALUE>...': \"ticket\" is not of the form key=value",
             ),
             (
                 vec!["tag", "fraud@2", "bad key=1"],
@@ -632,7 +634,19 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
                     "2999-01-01T00:00:00Z",
                 ],
                 2,
-                "is in the future",
+                "an evaluation's time 2999-01-01T00:00:00.000Z is in the future",
+            ),
+            (
+                vec![
+                    "eval",
+                    "fraud@2",
+                    "--metric",
+                    "auc=0.8",
+                    "--at",
+                    "0000-01-01T00:00:00Z",
+                ],
+                2,
+                "an evaluation's time 0000-01-01T00:00:00.000Z is before 1970-01-01T00:00:00Z",
             ),
             (
                 vec![
@@ -673,7 +687,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
                     "x",
                 ],
                 2,
-                "--traffic 150 is out of range",
+                "traffic is a percentage above 0 and at most 100, not 150",
             ),
             (
                 vec![
@@ -687,7 +701,21 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
                     "x",
                 ],
                 2,
-                "--traffic 0 is out of range",
+                "traffic is a percentage above 0 and at most 100, not 0",
+            ),
+            (
+                vec![
+                    "deploy",
+                    "fraud@2",
+                    "--target",
+                    "eu-prod",
+                    "--traffic",
+                    "nan",
+                    "--reason",
+                    "x",
+                ],
+                2,
+                "traffic is a percentage above 0 and at most 100, not NaN",
             ),
             (
                 vec!["deploy", "fraud@2", "--target", "eu prod", "--reason", "x"],
@@ -725,7 +753,7 @@ fn refused_lifecycle_input_names_the_value_and_writes_nothing() {
             (
                 vec!["deployments", "fraud", "--at", "1 Oct"],
                 2,
-                "--at \"1 Oct\"",
+                "invalid value '1 Oct' for '--at <TIME>'",
             ),
             (
                 vec!["versions", "fraud", "--branch=-x"],
@@ -848,4 +876,32 @@ fn concurrent_jobs_moving_one_alias_all_land_and_expect_current_refuses_the_lose
         );
         assert_eq!(ok_json(&backend, &["verify"])["clean"], true);
     }
+}
+
+#[test]
+fn a_tiny_traffic_share_is_shown_as_it_is_never_as_zero() {
+    let backend = Backend::local();
+    let _dir = registry_with(&backend, 1);
+    let e = ok_json(
+        &backend,
+        &[
+            "deploy",
+            "fraud@1",
+            "--target",
+            "eu",
+            "--traffic",
+            "1e-300",
+            "--reason",
+            "x",
+        ],
+    );
+    assert_eq!(e["summary"], "deployed v1 to eu at 1e-300%");
+    let table = stdout(&shelf(&backend, &["deployments"]));
+    assert!(table.lines().any(|l| l.ends_with(" 1e-300%")), "{table}");
+    let shown = stdout(&shelf(&backend, &["show", "fraud@1"]));
+    assert!(shown.contains("\n  eu 1e-300%\n"), "{shown}");
+    assert_eq!(
+        ok_json(&backend, &["deployments"])["deployments"][0]["traffic"],
+        1e-300
+    );
 }

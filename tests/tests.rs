@@ -16,6 +16,7 @@
 //! | `integrity`   | truth never taken from derived files; faults never leave a wrong answer |
 //! | `security`    | hostile input never runs, misleads or leaks (red-team replays)      |
 //! | `stores`      | per-store behaviour: Azure URLs, bad settings, GCS's preconditions  |
+//! | `terminal`    | hostile stored text never reaches a terminal raw                    |
 //! | `browser`     | the web app in headless Chromium, one module per page               |
 //!
 //! `support` is the harness they share: backends, the `shelf` runner, test stores.
@@ -37,3 +38,4 @@ mod provenance;
 mod security;
 mod serve;
 mod stores;
+mod terminal;

@@ -1,14 +1,13 @@
 //! What the provenance views compute: the packages a filter keeps, the model versions
-//! that used a dataset version, the architecture differences the compare view shows, and
-//! how introspected values are written. Pure, tested natively.
+//! that used a dataset version, and how introspected values are written. Pure, tested
+//! natively. (The architecture rows of the compare view are the format crate's
+//! `diff::compare`, shared with `shelf compare`.)
 
 use std::collections::BTreeMap;
 
 use shelf_format::diff::ValueRow;
-use shelf_format::inspect::{
-    ArchitectureDiff, MetadataValue, ModelFileInfo, ValueInfo, architecture_diff, shape_text,
-};
-use shelf_format::{Catalog, ModelName, VersionManifest, VersionSummary};
+use shelf_format::inspect::{MetadataValue, ValueInfo, shape_text};
+use shelf_format::{Catalog, ModelName, VersionSummary};
 
 /// Tensors (and archive entries, layers) listed before "show all".
 pub const FIRST_ROWS: usize = 50;
@@ -73,57 +72,6 @@ pub fn linking_versions(
         .collect()
 }
 
-/// The architecture difference of one artifact path between two compared versions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PathDiff {
-    pub path: String,
-    /// The baseline's version number.
-    pub old: u64,
-    /// The other version's number.
-    pub new: u64,
-    pub diff: ArchitectureDiff,
-}
-
-/// Whether an introspection result is one this reader can show (not a newer format).
-pub fn known(info: &ModelFileInfo) -> bool {
-    !matches!(info, ModelFileInfo::Other)
-}
-
-/// For each artifact path with `info` in the baseline (the first manifest) and in another
-/// compared version, how that version's file differs from the baseline's: paths in order,
-/// then versions as given.
-pub fn path_diffs(manifests: &[VersionManifest]) -> Vec<PathDiff> {
-    let Some((base, others)) = manifests.split_first() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut paths: Vec<_> = base
-        .artifacts
-        .iter()
-        .filter_map(|a| Some((a.path.as_str(), a.info.as_ref().filter(|i| known(i))?)))
-        .collect();
-    paths.sort_by_key(|(p, _)| *p);
-    for (path, old) in paths {
-        for m in others {
-            let new = m
-                .artifacts
-                .iter()
-                .find(|a| a.path.as_str() == path)
-                .and_then(|a| a.info.as_ref())
-                .filter(|i| known(i));
-            if let Some(new) = new {
-                out.push(PathDiff {
-                    path: path.to_string(),
-                    old: base.version,
-                    new: m.version,
-                    diff: architecture_diff(old, new),
-                });
-            }
-        }
-    }
-    out
-}
-
 /// A graph input or output: `float [batch, 4]`; `?` for what the file leaves unsaid.
 pub fn value_text(v: &ValueInfo) -> String {
     let elem = v.elem_type.as_deref().unwrap_or("?");
@@ -163,8 +111,7 @@ mod tests {
     use super::*;
     use shelf_format::inspect::Dim;
     use shelf_format::{
-        Artifact, ArtifactPath, CatalogEntry, DatasetLink, Digest, FORMAT_VERSION, Key, LogHead,
-        RegisteredDataset,
+        CatalogEntry, DatasetLink, Digest, FORMAT_VERSION, Key, LogHead, RegisteredDataset,
     };
 
     fn name(s: &str) -> ModelName {
@@ -307,75 +254,6 @@ mod tests {
             [(2, vec!["train".to_string()])]
         );
         assert!(linking_versions(&versions, &name("tx"), 4).is_empty());
-    }
-
-    fn manifest(version: u64, files: Vec<(&str, Option<ModelFileInfo>)>) -> VersionManifest {
-        VersionManifest {
-            format: FORMAT_VERSION,
-            kind: "manifest".into(),
-            model: name("m"),
-            version,
-            created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
-            created_by: "ci".into(),
-            description: String::new(),
-            artifacts: files
-                .into_iter()
-                .map(|(path, info)| Artifact {
-                    path: ArtifactPath::new(path).unwrap(),
-                    size: 1,
-                    digest: Digest::of(path.as_bytes()),
-                    media_type: None,
-                    info,
-                })
-                .collect(),
-            metrics: BTreeMap::new(),
-            params: BTreeMap::new(),
-            labels: BTreeMap::new(),
-            parent: None,
-            branch: None,
-            subject: Default::default(),
-            environment: None,
-            code: None,
-            run: None,
-            datasets: Vec::new(),
-        }
-    }
-
-    /// The `info` of a safetensors file holding `tensors` (`(name, dtype, shape)`), as the
-    /// indexer reads it (written once, in shelf-testkit).
-    fn safetensors(tensors: &[shelf_testkit::safetensors::Tensor]) -> Option<ModelFileInfo> {
-        Some(serde_json::from_value(shelf_testkit::safetensors::info(tensors)).unwrap())
-    }
-
-    #[test]
-    fn architecture_diffs_against_the_baseline_per_path() {
-        let v1 = manifest(
-            1,
-            vec![
-                ("model.safetensors", safetensors(&[("w", "F32", &[2, 3])])),
-                ("notes.txt", None),
-                ("future.bin", Some(ModelFileInfo::Other)),
-            ],
-        );
-        let v2 = manifest(
-            2,
-            vec![
-                (
-                    "model.safetensors",
-                    safetensors(&[("w", "F32", &[4, 3]), ("b", "F32", &[4])]),
-                ),
-                ("future.bin", Some(ModelFileInfo::Other)),
-            ],
-        );
-        let v3 = manifest(3, vec![("model.safetensors", None)]);
-        let diffs = path_diffs(&[v1.clone(), v2.clone(), v3]);
-        assert_eq!(diffs.len(), 1, "{diffs:?}");
-        let d = &diffs[0];
-        assert_eq!((d.path.as_str(), d.old, d.new), ("model.safetensors", 1, 2));
-        assert_eq!(d.diff.tensors_added.len(), 1);
-        assert_eq!(d.diff.tensors_reshaped[0].name, "w");
-        assert!(path_diffs(&[v1]).is_empty());
-        assert!(path_diffs(&[]).is_empty());
     }
 
     #[test]

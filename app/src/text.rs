@@ -1,6 +1,6 @@
 //! How values are written on the page. Pure, tested natively.
 
-use shelf_format::{Digest, Key, Timestamp, VersionSummary};
+use shelf_format::{Key, Timestamp, VersionSummary};
 use std::collections::BTreeMap;
 
 /// Metrics shown first when a model has them, in this order.
@@ -60,10 +60,9 @@ pub fn size(bytes: u64) -> String {
     shelf_format::units::human_size(bytes)
 }
 
-/// `sha256:` and the first 12 hex digits.
-pub fn short_digest(d: &Digest) -> String {
-    format!("sha256:{}", &d.hex()[..12])
-}
+/// `sha256:` and the first 12 hex digits; the first line of a description. The same as
+/// the CLI writes them.
+pub use shelf_format::units::{first_line, short_digest};
 
 /// `2026-11-27 21:09 UTC`.
 pub fn time(t: &Timestamp) -> String {
@@ -107,11 +106,6 @@ pub fn parse_datetime_local(value: &str) -> Option<Timestamp> {
 /// A traffic share: `90%`, `12.5%`.
 pub fn percent(x: f64) -> String {
     format!("{}%", number(x))
-}
-
-/// The first line of a description.
-pub fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
 }
 
 /// `label=value` pairs of a version, for lists.

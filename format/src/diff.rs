@@ -1,14 +1,20 @@
 //! Comparing 2 to 4 versions side by side (the web app's compare view, `shelf compare`).
 //!
-//! The first version is the baseline: deltas and verdicts are relative to it.
+//! The first version is the baseline: deltas, verdicts and architecture differences are
+//! relative to it. [`compare`] is the one place that decides what is compared and how
+//! rows pair up; the CLI prints a [`Comparison`] and the web app draws it.
 
 use std::collections::BTreeSet;
 
+use serde::Serialize;
+
 use crate::canonical::Digest;
 use crate::documents::VersionManifest;
+use crate::inspect::{ArchitectureDiff, ModelFileInfo, architecture_diff};
 
 /// Whether a bigger value of a metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Direction {
     HigherIsBetter,
     LowerIsBetter,
@@ -49,7 +55,8 @@ pub fn metric_direction(key: &str) -> Direction {
 }
 
 /// How a value compares with the baseline's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Baseline,
     Better,
@@ -59,8 +66,21 @@ pub enum Verdict {
     Missing,
 }
 
+impl Verdict {
+    /// The verdict as written: `baseline`, `better`, `worse`, `same`, `missing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Baseline => "baseline",
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            Verdict::Same => "same",
+            Verdict::Missing => "missing",
+        }
+    }
+}
+
 /// One metric across the compared versions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricRow {
     pub key: String,
     pub direction: Direction,
@@ -71,7 +91,7 @@ pub struct MetricRow {
 }
 
 /// One param or label across the compared versions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ValueRow {
     pub key: String,
     pub values: Vec<Option<String>>,
@@ -80,7 +100,8 @@ pub struct ValueRow {
 }
 
 /// What happened to an artifact path across the compared versions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ArtifactStatus {
     /// Same bytes (same digest) in every version.
     Identical,
@@ -90,16 +111,39 @@ pub enum ArtifactStatus {
     AddedOrRemoved,
 }
 
+impl ArtifactStatus {
+    /// The status as written: `identical`, `changed`, `added-or-removed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactStatus::Identical => "identical",
+            ArtifactStatus::Changed => "changed",
+            ArtifactStatus::AddedOrRemoved => "added-or-removed",
+        }
+    }
+}
+
 /// One artifact path across the compared versions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArtifactRow {
     pub path: String,
     pub cells: Vec<Option<(u64, Digest)>>,
     pub status: ArtifactStatus,
 }
 
+/// How the architecture of one model file changed from the baseline to another version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathDiff {
+    /// The artifact path, the same in both versions.
+    pub path: String,
+    /// The other version's position in [`Comparison::columns`] (1 or more; 0 is the
+    /// baseline).
+    pub column: usize,
+    /// Baseline → that version. May be empty: "no architecture change" is a finding too.
+    pub diff: ArchitectureDiff,
+}
+
 /// The comparison of versions, in the order given.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     pub columns: Vec<String>,
     pub metrics: Vec<MetricRow>,
@@ -111,6 +155,46 @@ pub struct Comparison {
     pub provenance: Vec<ValueRow>,
     /// Installed packages, name → version, across the versions.
     pub packages: Vec<ValueRow>,
+    /// How each model file's architecture changed from the baseline, as
+    /// [`architecture_rows`] pairs them.
+    pub architecture: Vec<PathDiff>,
+}
+
+/// The architecture rows of a comparison, by one rule: for each artifact path of the
+/// baseline (the first manifest), in path order, that has an `info` this build can read,
+/// and for each other version, in the order given, that has a readable `info` at the same
+/// path, the difference baseline → that version, kept even when it is empty. A path only
+/// one side introspected, or whose `info` is of a format this build does not know
+/// ([`ModelFileInfo::is_known`]), has no row.
+pub fn architecture_rows(manifests: &[VersionManifest]) -> Vec<PathDiff> {
+    let Some((base, others)) = manifests.split_first() else {
+        return Vec::new();
+    };
+    let mut paths: Vec<(&str, &ModelFileInfo)> = base
+        .artifacts
+        .iter()
+        .filter_map(|a| Some((a.path.as_str(), a.info.as_ref().filter(|i| i.is_known())?)))
+        .collect();
+    paths.sort_by_key(|(path, _)| *path);
+    let mut rows = Vec::new();
+    for (path, old) in paths {
+        for (i, other) in others.iter().enumerate() {
+            let new = other
+                .artifacts
+                .iter()
+                .find(|a| a.path.as_str() == path)
+                .and_then(|a| a.info.as_ref())
+                .filter(|i| i.is_known());
+            if let Some(new) = new {
+                rows.push(PathDiff {
+                    path: path.to_string(),
+                    column: i + 1,
+                    diff: architecture_diff(old, new),
+                });
+            }
+        }
+    }
+    rows
 }
 
 /// The provenance facts of a manifest as (row, value) pairs, for comparison.
@@ -308,6 +392,7 @@ pub fn compare(manifests: &[VersionManifest]) -> Comparison {
         artifacts,
         provenance,
         packages,
+        architecture: architecture_rows(manifests),
     }
 }
 
@@ -421,6 +506,116 @@ mod tests {
             row(&c.packages, "xgboost").values,
             vec![None, Some("2.0.3".into())]
         );
+    }
+
+    fn info(tensors: &[(&str, &[i64])]) -> Option<ModelFileInfo> {
+        use crate::inspect::{Dim, SafetensorsInfo, TensorInfo};
+        let tensors: Vec<TensorInfo> = tensors
+            .iter()
+            .map(|(name, shape)| TensorInfo {
+                name: name.to_string(),
+                dtype: "F32".into(),
+                shape: shape.iter().map(|d| Dim::Fixed(*d)).collect(),
+            })
+            .collect();
+        Some(ModelFileInfo::Safetensors(SafetensorsInfo {
+            tensor_count: tensors.len() as u64,
+            tensors,
+            ..Default::default()
+        }))
+    }
+
+    fn with_infos(version: u64, files: Vec<(&str, Option<ModelFileInfo>)>) -> VersionManifest {
+        let mut m = manifest(version, &[], &[], &[]);
+        m.artifacts = files
+            .into_iter()
+            .map(|(path, info)| Artifact {
+                path: ArtifactPath::new(path).unwrap(),
+                size: 1,
+                digest: Digest::of(path.as_bytes()),
+                media_type: None,
+                info,
+            })
+            .collect();
+        m
+    }
+
+    #[test]
+    fn architecture_rows_pair_paths_of_the_baseline_with_each_version() {
+        let v1 = with_infos(
+            1,
+            vec![
+                ("z.safetensors", info(&[("w", &[2])])),
+                ("model.safetensors", info(&[("w", &[2, 3])])),
+                ("notes.txt", None),
+                ("future.bin", Some(ModelFileInfo::Other)),
+                ("only-in-v1.safetensors", info(&[("w", &[1])])),
+            ],
+        );
+        let v2 = with_infos(
+            2,
+            vec![
+                ("model.safetensors", info(&[("w", &[4, 3]), ("b", &[4])])),
+                ("z.safetensors", info(&[("w", &[2])])),
+                ("future.bin", Some(ModelFileInfo::Other)),
+                ("notes.txt", info(&[("w", &[1])])),
+            ],
+        );
+        let v3 = with_infos(
+            3,
+            vec![
+                ("model.safetensors", None),
+                ("z.safetensors", info(&[("w", &[3])])),
+            ],
+        );
+        let c = compare(&[v1.clone(), v2, v3]);
+        let rows: Vec<(&str, usize, bool)> = c
+            .architecture
+            .iter()
+            .map(|r| (r.path.as_str(), r.column, r.diff.is_empty()))
+            .collect();
+        // Paths in order, then columns; an unchanged file keeps its (empty) row; a path
+        // without a readable `info` on either side, or absent from a version, has none.
+        assert_eq!(
+            rows,
+            [
+                ("model.safetensors", 1, false),
+                ("z.safetensors", 1, true),
+                ("z.safetensors", 2, false),
+            ]
+        );
+        let d = &c.architecture[0].diff;
+        assert_eq!(d.tensors_added.len(), 1);
+        assert_eq!(d.tensors_reshaped[0].name, "w");
+        assert!(architecture_rows(&[v1]).is_empty());
+        assert!(architecture_rows(&[]).is_empty());
+    }
+
+    #[test]
+    fn verdicts_and_statuses_are_written_as_their_names() {
+        for v in [
+            Verdict::Baseline,
+            Verdict::Better,
+            Verdict::Worse,
+            Verdict::Same,
+            Verdict::Missing,
+        ] {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::json!(v.as_str())
+            );
+        }
+        for s in [
+            ArtifactStatus::Identical,
+            ArtifactStatus::Changed,
+            ArtifactStatus::AddedOrRemoved,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.as_str())
+            );
+        }
+        assert_eq!(ArtifactStatus::AddedOrRemoved.as_str(), "added-or-removed");
     }
 
     #[test]

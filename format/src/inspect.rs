@@ -414,6 +414,12 @@ impl Default for PickleInfo {
 }
 
 impl ModelFileInfo {
+    /// Whether this build can read the introspection: not [`ModelFileInfo::Other`] (a
+    /// format of a newer indexer), so it can be shown and compared.
+    pub fn is_known(&self) -> bool {
+        !matches!(self, ModelFileInfo::Other)
+    }
+
     /// The value of the `format` tag: `safetensors`, `onnx`, `gguf`, `keras`, `pytorch`,
     /// `pickle`, or `other`.
     pub fn format_name(&self) -> &'static str {

@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::canonical::Timestamp;
+use crate::documents::Event;
 use crate::error::{ErrorKind, FormatError};
 use crate::names::{AliasName, Key, ModelName, TargetName};
 
@@ -154,12 +156,110 @@ fn move_hint(from: Status) -> String {
 }
 
 /// A percentage for messages: at most 6 decimals, no trailing zeros (`10`, `33.333333`).
+/// A share too small for 6 decimals is written in full in scientific notation (`1e-300`),
+/// never as `0`: a recorded share is above 0.
 pub fn percent(x: f64) -> String {
     let rounded = (x * 1e6).round() / 1e6;
-    if rounded == 0.0 {
+    if rounded != 0.0 {
+        rounded.to_string()
+    } else if x == 0.0 {
         "0".to_string()
     } else {
-        rounded.to_string()
+        format!("{x:e}")
+    }
+}
+
+/// The share of a target's traffic left when others take `others` percent; what
+/// floating-point sums leave within [`TRAFFIC_TOLERANCE`] of nothing is nothing.
+fn traffic_left(others: f64) -> f64 {
+    let left = MAX_TRAFFIC - others;
+    if left <= TRAFFIC_TOLERANCE { 0.0 } else { left }
+}
+
+/// How far in the future, by a writer's clock, an evaluation's `measured_at` may be:
+/// clocks of machines disagree a little.
+pub const MAX_CLOCK_SKEW_MS: i64 = 60_000;
+
+/// The earliest `measured_at` of an evaluation: 1970-01-01T00:00:00Z (the Unix epoch).
+/// Nothing was measured before; an earlier time is a typo or a broken clock.
+pub const EARLIEST_MEASURED_AT_MS: i64 = 0;
+
+/// Check the time an evaluation says its metrics were measured, against the writer's
+/// clock `now`: not after `now` (plus [`MAX_CLOCK_SKEW_MS`]), since an evaluation records
+/// metrics already measured, and not before [`EARLIEST_MEASURED_AT_MS`]. A writer checks
+/// this before committing; replay does not (it has no clock).
+pub fn check_measured_at(measured_at: Timestamp, now: Timestamp) -> Result<(), Refusal> {
+    if measured_at.millis() > now.millis() + MAX_CLOCK_SKEW_MS {
+        return Err(Refusal::MeasuredInFuture { measured_at, now });
+    }
+    if measured_at.millis() < EARLIEST_MEASURED_AT_MS {
+        return Err(Refusal::MeasuredTooEarly { measured_at });
+    }
+    Ok(())
+}
+
+/// The checks a writer makes of a new event against its own clock `now`, besides
+/// [`ModelIndex::check_event`](crate::ModelIndex::check_event): an evaluation's
+/// `measured_at` ([`check_measured_at`]). Replay does not repeat them (it has no clock),
+/// and a library caller recording history on purpose (a test fixture, an import) may
+/// skip them; `shelf` applies them to every event it records.
+pub fn check_clock(event: &Event, now: Timestamp) -> Result<(), Refusal> {
+    match event {
+        Event::Evaluation { measured_at, .. } => check_measured_at(*measured_at, now),
+        _ => Ok(()),
+    }
+}
+
+/// What `shelf alias set --expect-current` expects an alias to point at now: a version,
+/// or nothing (`none`: the alias is not set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectCurrent {
+    /// The alias is not set.
+    Unset,
+    /// The alias points at this version.
+    Version(u64),
+}
+
+impl ExpectCurrent {
+    /// The state of an alias that points at `current` (`None`: unset).
+    pub fn of(current: Option<u64>) -> Self {
+        current.map_or(ExpectCurrent::Unset, ExpectCurrent::Version)
+    }
+
+    /// Whether an alias that points at `current` is as expected.
+    pub fn matches(self, current: Option<u64>) -> bool {
+        self == ExpectCurrent::of(current)
+    }
+}
+
+impl fmt::Display for ExpectCurrent {
+    /// `v7`, or `unset`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectCurrent::Unset => f.write_str("unset"),
+            ExpectCurrent::Version(v) => write!(f, "v{v}"),
+        }
+    }
+}
+
+impl FromStr for ExpectCurrent {
+    type Err = FormatError;
+    /// `7` or `v7` (a version number from 1), or `none`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "none" {
+            return Ok(ExpectCurrent::Unset);
+        }
+        let digits = s.strip_prefix('v').unwrap_or(s);
+        match digits.parse::<u64>() {
+            Ok(v) if v > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Ok(ExpectCurrent::Version(v))
+            }
+            _ => Err(FormatError::new(ErrorKind::Value {
+                what: "expected version",
+                value: s.to_string(),
+                rule: "the version an alias is expected to point at is a version number from 1 (`7` or `v7`), or `none` for an unset alias".into(),
+            })),
+        }
     }
 }
 
@@ -231,7 +331,7 @@ pub enum Refusal {
         "cannot deploy {model}@{version} to {target} at {}%: other versions already take {}% of its traffic, so at most {}% is left",
         percent(*traffic),
         percent(*others),
-        percent((MAX_TRAFFIC - *others).max(0.0))
+        percent(traffic_left(*others))
     )]
     TrafficOverLimit {
         model: ModelName,
@@ -241,6 +341,19 @@ pub enum Refusal {
         /// The sum of the other versions' shares on the target.
         others: f64,
     },
+    /// An evaluation measured after the writer's clock (beyond the skew allowed).
+    #[error(
+        "an evaluation's time {measured_at} is in the future (now is {now}): an evaluation records metrics already measured"
+    )]
+    MeasuredInFuture {
+        measured_at: Timestamp,
+        now: Timestamp,
+    },
+    /// An evaluation measured before the Unix epoch.
+    #[error(
+        "an evaluation's time {measured_at} is before 1970-01-01T00:00:00Z: it is when the metrics were measured"
+    )]
+    MeasuredTooEarly { measured_at: Timestamp },
     /// Undeployment of a version that is not deployed to the target.
     #[error("{model}@{version} is not deployed to {target}")]
     NotDeployed {
@@ -344,6 +457,63 @@ mod tests {
         assert_eq!(percent(10.0), "10");
         assert_eq!(percent(12.5), "12.5");
         assert_eq!(percent(100.0 / 3.0), "33.333333");
-        assert_eq!(percent(1e-12), "0");
+        assert_eq!(percent(0.0), "0");
+        // A share too small for 6 decimals is shown as it is, never as "0".
+        assert_eq!(percent(1e-300), "1e-300");
+        assert_eq!(percent(1.5e-7), "1.5e-7");
+        // What floating-point sums leave of a full target is nothing.
+        assert_eq!(percent(traffic_left(100.0 - 1e-12)), "0");
+        assert_eq!(percent(traffic_left(60.0)), "40");
+    }
+
+    #[test]
+    fn an_evaluation_is_measured_between_the_epoch_and_now() {
+        let now: Timestamp = "2026-11-01T12:00:00Z".parse().unwrap();
+        let at = |s: &str| check_measured_at(s.parse().unwrap(), now);
+        assert!(at("2026-11-01T12:00:00Z").is_ok());
+        assert!(at("2026-11-01T12:00:59Z").is_ok(), "clock skew");
+        assert!(at("1970-01-01T00:00:00Z").is_ok());
+        assert_eq!(
+            at("2999-01-01T00:00:00Z").unwrap_err().to_string(),
+            "an evaluation's time 2999-01-01T00:00:00.000Z is in the future (now is 2026-11-01T12:00:00.000Z): an evaluation records metrics already measured"
+        );
+        assert!(matches!(
+            at("2026-11-01T12:01:01Z"),
+            Err(Refusal::MeasuredInFuture { .. })
+        ));
+        assert_eq!(
+            at("0000-01-01T00:00:00Z").unwrap_err().to_string(),
+            "an evaluation's time 0000-01-01T00:00:00.000Z is before 1970-01-01T00:00:00Z: it is when the metrics were measured"
+        );
+        assert!(at("1969-12-31T23:59:59.999Z").is_err());
+    }
+
+    #[test]
+    fn expected_alias_states() {
+        assert_eq!(
+            "none".parse::<ExpectCurrent>().unwrap(),
+            ExpectCurrent::Unset
+        );
+        assert_eq!(
+            "7".parse::<ExpectCurrent>().unwrap(),
+            ExpectCurrent::Version(7)
+        );
+        assert_eq!(
+            "v7".parse::<ExpectCurrent>().unwrap(),
+            ExpectCurrent::Version(7)
+        );
+        for bad in ["two", "0", "v0", "", "v", "+7", "-1", "7a", "None", "vv7"] {
+            let err = bad.parse::<ExpectCurrent>().unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("invalid expected version {bad:?}: ")),
+                "{err}"
+            );
+        }
+        assert!(ExpectCurrent::Unset.matches(None));
+        assert!(!ExpectCurrent::Unset.matches(Some(1)));
+        assert!(ExpectCurrent::Version(2).matches(Some(2)));
+        assert!(!ExpectCurrent::Version(2).matches(Some(1)));
+        assert_eq!(ExpectCurrent::of(Some(5)).to_string(), "v5");
+        assert_eq!(ExpectCurrent::of(None).to_string(), "unset");
     }
 }

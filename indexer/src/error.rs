@@ -40,7 +40,7 @@ pub enum Error {
     /// The store does not honour put-if-absent, so concurrent writers could overwrite
     /// each other.
     #[error(
-        "the store at {location} ignores conditional writes (a second create of the same key succeeded); concurrent pushes could lose versions"
+        "the store at {location} ignores conditional writes (a second create of the same key succeeded): concurrent pushes could lose versions, so no registry was created (hint: pass --single-writer if only one writer will ever push)"
     )]
     UnsafeStore { location: String },
 

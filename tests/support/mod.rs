@@ -24,6 +24,8 @@ pub mod gcs;
 pub mod moto_auth;
 /// A store that records requests, to pin what an operation costs.
 pub mod recording;
+/// Strict copies of the `--json` documents.
+pub mod wire;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 use shelf_format::inspect::{Port, shape_text};
 
-use crate::provenance::{PathDiff, value_text};
+use shelf_format::diff::PathDiff;
+
+use crate::provenance::value_text;
 use crate::text;
 
 /// Changes listed per kind at most; the rest are counted.
@@ -25,15 +27,11 @@ fn counted(what: &str, n: usize) -> String {
     format!("{what} ({})", text::thousands(n as u64))
 }
 
-/// The architecture difference of one artifact path, baseline → another version.
+/// The architecture difference of one artifact path, baseline (version `old`) → another
+/// version (`new`), as the format's comparison pairs them.
 #[component]
-pub fn ArchDiffView(diff: PathDiff) -> impl IntoView {
-    let PathDiff {
-        path,
-        old,
-        new,
-        diff,
-    } = diff;
+pub fn ArchDiffView(diff: PathDiff, old: u64, new: u64) -> impl IntoView {
+    let PathDiff { path, diff, .. } = diff;
     let empty = diff.is_empty();
     let parameters = match (diff.parameter_count.old, diff.parameter_count.new) {
         (None, None) => None,

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use shelf_format::diff::{ArtifactStatus, Comparison, ValueRow, Verdict, compare};
+use shelf_format::diff::{Comparison, ValueRow, Verdict, compare};
 use shelf_format::{ModelIndex, ModelName, Selector, VersionManifest};
 
 use crate::api::{self, ApiError};
 use crate::components::{AliasBadge, ArchDiffView, ErrorCards, Problems, StatusBadge};
-use crate::provenance::{path_diffs, shown_rows};
+use crate::provenance::shown_rows;
 use crate::route::Route;
 use crate::text;
 
@@ -64,16 +64,6 @@ pub fn ComparePage(model: ModelName, versions: Vec<u64>) -> impl IntoView {
     }
 }
 
-fn verdict_class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Baseline => "baseline",
-        Verdict::Better => "better",
-        Verdict::Worse => "worse",
-        Verdict::Same => "same",
-        Verdict::Missing => "missing",
-    }
-}
-
 /// One row of values across versions, highlighted when they differ.
 fn value_row(row: ValueRow) -> impl IntoView {
     view! {
@@ -109,7 +99,7 @@ fn CompareView(
     comparison: Comparison,
     manifests: Vec<VersionManifest>,
 ) -> impl IntoView {
-    let architecture = path_diffs(&manifests);
+    let versions: Vec<u64> = manifests.iter().map(|m| m.version).collect();
     let heads = move || {
         manifests
             .iter()
@@ -143,6 +133,7 @@ fn CompareView(
         artifacts,
         provenance,
         packages,
+        architecture,
         ..
     } = comparison;
     let packages_view = (!packages.is_empty()).then(|| {
@@ -187,7 +178,10 @@ fn CompareView(
         view! {
             <h2>"Model files"</h2>
             <p class="muted">"How each model file's architecture changed from the first version, read from the files' headers."</p>
-            {architecture.into_iter().map(|diff| view! { <ArchDiffView diff /> }).collect_view()}
+            {architecture.into_iter().map(|diff| {
+                let (old, new) = (versions[0], versions[diff.column]);
+                view! { <ArchDiffView diff old new /> }
+            }).collect_view()}
         }
     });
     view! {
@@ -198,7 +192,7 @@ fn CompareView(
                 <tbody>
                     {metrics.iter().map(|row| {
                         let cells = row.values.iter().zip(&row.deltas).zip(&row.verdicts).map(|((value, delta), verdict)| {
-                            let class = format!("value {}", verdict_class(*verdict));
+                            let class = format!("value {}", verdict.as_str());
                             view! {
                                 <td class=class>
                                     {value.map(text::number).unwrap_or_else(|| "—".to_string())}
@@ -222,11 +216,7 @@ fn CompareView(
                 <thead><tr><th>"Path"</th>{heads4}</tr></thead>
                 <tbody>
                     {artifacts.iter().map(|row| {
-                        let status = match row.status {
-                            ArtifactStatus::Identical => "identical",
-                            ArtifactStatus::Changed => "changed",
-                            ArtifactStatus::AddedOrRemoved => "added-or-removed",
-                        };
+                        let status = row.status.as_str();
                         view! {
                             <tr data-path=row.path.clone() data-status=status class=status>
                                 <th>{row.path.clone()} <span class="muted status">{status.replace('-', " ")}</span></th>

@@ -17,7 +17,6 @@ use crate::components::{
 };
 use crate::lifecycle;
 use crate::metrics::{SplitTable, by_split};
-use crate::provenance::known;
 use crate::route::Route;
 use crate::text;
 
@@ -398,7 +397,7 @@ fn Manifest(
     let model_files: Vec<_> = manifest
         .artifacts
         .iter()
-        .filter_map(|a| Some((a.path.to_string(), a.info.clone().filter(known)?)))
+        .filter_map(|a| Some((a.path.to_string(), a.info.clone().filter(|i| i.is_known())?)))
         .collect();
     let is_dataset = manifest.subject == Subject::Dataset;
     let history: Vec<_> = index
@@ -477,7 +476,7 @@ fn Manifest(
                         .iter()
                         .map(|a| {
                             let file_name = a.path.segments().last().unwrap_or("artifact").to_string();
-                            let info = a.info.as_ref().filter(|i| known(i));
+                            let info = a.info.as_ref().filter(|i| i.is_known());
                             let format = info.map(|i| view! { " " <span class="badge format-badge">{i.format_name()}</span> });
                             let unsafe_badge = info.filter(|i| i.unsafe_to_load()).map(|_| view! {
                                 " " <span class="badge unsafe" title="loading this file can run arbitrary code">"unsafe to load"</span>

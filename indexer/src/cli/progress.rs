@@ -1,4 +1,5 @@
-//! Progress bars on stderr, with indicatif.
+//! Progress bars on stderr, with indicatif; [`Printer::reporter`](super::printer::Printer)
+//! decides when they show.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use shelf::{Progress, Reporter};
@@ -37,7 +38,7 @@ impl Reporter for Bars {
     fn transfer(&self, label: &str, total: u64) -> Box<dyn Progress> {
         let bar = self.multi.add(ProgressBar::new(total));
         bar.set_style(self.style.clone());
-        bar.set_message(label.to_string());
+        bar.set_message(shelf_format::units::terminal_safe(label).into_owned());
         Box::new(Bar(bar))
     }
 }
