@@ -79,60 +79,59 @@ fn is_external(target: &str) -> bool {
         || Path::new(target).exists()
 }
 
-impl Registry {
-    /// Resolve every `--dataset` of a push. A registered dataset that does not exist, or a
-    /// REF that names a model, is a usage error (nothing is written); external data that
-    /// cannot be read is linked unverified, with a note.
-    pub async fn link_datasets(
-        &self,
-        specs: &[DatasetSpec],
-    ) -> Result<(Vec<DatasetLink>, Vec<String>)> {
-        let mut links = Vec::with_capacity(specs.len());
-        let mut notes = Vec::new();
-        for spec in specs {
-            if links.iter().any(|l: &DatasetLink| l.role == spec.role) {
-                return Err(Error::Usage(format!(
-                    "--dataset role {} is given twice",
-                    spec.role
-                )));
-            }
-            if is_external(&spec.target) {
-                let (link, note) = link_external(&spec.role, &spec.target).await;
-                notes.extend(note);
-                links.push(link);
-                continue;
-            }
-            let reference: Reference = spec.target.parse().map_err(|e| {
-                Error::Usage(format!("--dataset {}={}: {e}", spec.role, spec.target))
-            })?;
-            let (_, summary) = self.resolve(&reference).await.map_err(|e| match e {
-                e @ (Error::NoModel { .. } | Error::Select { .. }) => Error::Usage(format!(
-                    "--dataset {}: {e} (register it with `shelf dataset push`, or give a URI)",
-                    spec.role
-                )),
-                other => other,
-            })?;
-            if summary.subject != Subject::Dataset {
-                return Err(Error::Usage(format!(
-                    "--dataset {}={}: {} is a model, not a dataset",
-                    spec.role, spec.target, reference.model
-                )));
-            }
-            links.push(DatasetLink {
-                role: spec.role.clone(),
-                registered: Some(RegisteredDataset {
-                    name: reference.model.clone(),
-                    version: summary.version,
-                    content_id: summary.content_id,
-                }),
-                uri: None,
-                digest: None,
-                size: None,
-                verified: true,
-            });
+/// Resolve every `--dataset` of a push. A registered dataset that does not exist, or a
+/// REF that names a model, is a usage error (nothing is written); external data that
+/// cannot be read is linked unverified, with a note.
+pub async fn link_datasets(
+    registry: &Registry,
+    specs: &[DatasetSpec],
+) -> Result<(Vec<DatasetLink>, Vec<String>)> {
+    let mut links = Vec::with_capacity(specs.len());
+    let mut notes = Vec::new();
+    for spec in specs {
+        if links.iter().any(|l: &DatasetLink| l.role == spec.role) {
+            return Err(Error::Usage(format!(
+                "--dataset role {} is given twice",
+                spec.role
+            )));
         }
-        Ok((links, notes))
+        if is_external(&spec.target) {
+            let (link, note) = link_external(&spec.role, &spec.target).await;
+            notes.extend(note);
+            links.push(link);
+            continue;
+        }
+        let reference: Reference = spec
+            .target
+            .parse()
+            .map_err(|e| Error::Usage(format!("--dataset {}={}: {e}", spec.role, spec.target)))?;
+        let (_, summary) = registry.resolve(&reference).await.map_err(|e| match e {
+            e @ (Error::NoModel { .. } | Error::Select { .. }) => Error::Usage(format!(
+                "--dataset {}: {e} (register it with `shelf dataset push`, or give a URI)",
+                spec.role
+            )),
+            other => other,
+        })?;
+        if summary.subject != Subject::Dataset {
+            return Err(Error::Usage(format!(
+                "--dataset {}={}: {} is a model, not a dataset",
+                spec.role, spec.target, reference.model
+            )));
+        }
+        links.push(DatasetLink {
+            role: spec.role.clone(),
+            registered: Some(RegisteredDataset {
+                name: reference.model.clone(),
+                version: summary.version,
+                content_id: summary.content_id,
+            }),
+            uri: None,
+            digest: None,
+            size: None,
+            verified: true,
+        });
     }
+    Ok((links, notes))
 }
 
 /// Link external data: hash it when it can be read.

@@ -433,7 +433,8 @@ impl Push {
             .map(|path| read_env_lock(path, &mut redacted))
             .transpose()?;
         registry.descriptor().await?;
-        let (datasets, dataset_notes) = registry.link_datasets(&req.datasets).await?;
+        let (datasets, dataset_notes) =
+            crate::datasets::link_datasets(registry, &req.datasets).await?;
         let mut notes = input_notes;
         notes.extend(dataset_notes);
         let parent = match &req.parent {
@@ -549,14 +550,14 @@ impl<'r> PreparedPush<'r> {
                 ));
             }
             let likely_unchanged = previous.get(&input.path) == Some(&input.size);
-            let up = registry
-                .upload_file(
-                    &input.source,
-                    input.path.as_str(),
-                    likely_unchanged,
-                    reporter,
-                )
-                .await?;
+            let up = crate::upload::upload_file(
+                registry,
+                &input.source,
+                input.path.as_str(),
+                likely_unchanged,
+                reporter,
+            )
+            .await?;
             bytes_uploaded += up.bytes_uploaded;
             artifacts.push(Artifact {
                 path: input.path.clone(),
@@ -581,8 +582,7 @@ impl<'r> PreparedPush<'r> {
                 env.packages.extend(lock.packages);
             }
             // Redacted when it was read (read_env_lock).
-            let up = registry
-                .upload_bytes(lock.text.into_bytes(), &name, reporter)
+            let up = crate::upload::upload_bytes(registry, lock.text.into_bytes(), &name, reporter)
                 .await?;
             bytes_uploaded += up.bytes_uploaded;
             environment

@@ -245,6 +245,34 @@ impl Registry {
 
     // ---- operations, each in its own module ------------------------------------------
 
+    /// Create the registry; a second init reports the existing one and changes nothing
+    /// ([`crate::init`]).
+    pub async fn init(
+        &self,
+        options: &crate::init::InitOptions,
+    ) -> Result<crate::init::InitOutcome> {
+        crate::init::init(self, options).await
+    }
+
+    /// Whether the store refuses a second create of the same key ([`crate::init`]).
+    pub async fn probe_conditional_writes(&self) -> Result<bool> {
+        crate::init::probe_conditional_writes(self).await
+    }
+
+    /// Publish the web app built into this `shelf` at the registry root ([`crate::site`]).
+    pub async fn deploy_site(&self) -> Result<crate::site::SiteOutcome> {
+        crate::site::deploy_site(self).await
+    }
+
+    /// Write the reproduction kit of `reference` into `dir` ([`crate::reproduce`]).
+    pub async fn reproduce(
+        &self,
+        reference: &Reference,
+        dir: &FsPath,
+    ) -> Result<crate::reproduce::ReproduceOutcome> {
+        crate::reproduce::reproduce(self, reference, dir).await
+    }
+
     /// Register the next version of a model ([`crate::push::Push`]).
     pub async fn push(&self, req: &PushRequest, reporter: &dyn Reporter) -> Result<PushOutcome> {
         crate::push::Push::prepare(self, req)

@@ -177,189 +177,186 @@ impl Checked<'_> {
     }
 }
 
-impl Registry {
-    /// Write the reproduction kit of `reference` into `dir`.
-    ///
-    /// Every recorded value is data: quoted for the shell where a script uses it, on a line
-    /// of its own in a comment only when it is a single line, checked against its rule
-    /// (commits are hex, repositories are URLs, `--` comes before git's positional
-    /// arguments), and restored files get names Shelf fixes. The one recorded value a
-    /// script runs is the training command, in `train.sh`, as recorded (a single line,
-    /// shown in `REPRODUCE.md`). A value that can't be made safe refuses the kit, naming
-    /// it, before anything is written.
-    pub async fn reproduce(&self, reference: &Reference, dir: &Path) -> Result<ReproduceOutcome> {
-        let (_, summary) = self.resolve(reference).await?;
-        let model = &reference.model;
-        let m = self.manifest(model, &summary).await?;
-        let r = format!("{model}@{}", m.version);
-        let check = Checked {
-            what: &r,
-            key: keys::version_key(model, m.version),
-        };
-        let mut kit: Vec<(String, Vec<u8>, bool)> = Vec::new();
-        let mut gaps = Vec::new();
-        let reg = sh_quote(self.location());
+/// Write the reproduction kit of `reference` into `dir`.
+///
+/// Every recorded value is data: quoted for the shell where a script uses it, on a line
+/// of its own in a comment only when it is a single line, checked against its rule
+/// (commits are hex, repositories are URLs, `--` comes before git's positional
+/// arguments), and restored files get names Shelf fixes. The one recorded value a
+/// script runs is the training command, in `train.sh`, as recorded (a single line,
+/// shown in `REPRODUCE.md`). A value that can't be made safe refuses the kit, naming
+/// it, before anything is written.
+pub async fn reproduce(
+    registry: &Registry,
+    reference: &Reference,
+    dir: &Path,
+) -> Result<ReproduceOutcome> {
+    let (_, summary) = registry.resolve(reference).await?;
+    let model = &reference.model;
+    let m = registry.manifest(model, &summary).await?;
+    let r = format!("{model}@{}", m.version);
+    let check = Checked {
+        what: &r,
+        key: keys::version_key(model, m.version),
+    };
+    let mut kit: Vec<(String, Vec<u8>, bool)> = Vec::new();
+    let mut gaps = Vec::new();
+    let reg = sh_quote(registry.location());
 
-        // The code.
-        let mut checkout = String::from(
-            "#!/bin/sh\n# Check out the code this version was trained from.\nset -eu\n",
-        );
-        match m.code.as_ref().and_then(|c| Some((c, c.commit.as_ref()?))) {
-            Some((code, commit)) => {
-                let commit = check.commit(commit)?;
-                match &code.repository {
-                    Some(repo) => {
-                        let repo = check.repository(repo)?;
-                        writeln!(checkout, "git clone -- {} src", sh_quote(repo)).ok()
-                    }
-                    None => {
-                        gaps.push(
-                            "the repository URL was not recorded: clone it yourself into src/"
-                                .into(),
-                        );
-                        writeln!(
-                            checkout,
-                            "# the repository URL was not recorded; clone it into src/ first"
-                        )
-                        .ok()
-                    }
-                };
-                writeln!(checkout, "git -C src checkout {commit}").ok();
-                if code.dirty {
-                    let diff = code
-                        .diff_sha256
-                        .map_or("unknown".to_string(), |d| d.to_string());
-                    gaps.push(format!(
-                        "the version was trained with uncommitted changes (diff {diff}); they are not in the registry"
-                    ));
-                    writeln!(checkout, "echo 'warning: trained with uncommitted changes (git diff HEAD --binary | sha256sum = {diff}); they are not in the registry' >&2").ok();
+    // The code.
+    let mut checkout =
+        String::from("#!/bin/sh\n# Check out the code this version was trained from.\nset -eu\n");
+    match m.code.as_ref().and_then(|c| Some((c, c.commit.as_ref()?))) {
+        Some((code, commit)) => {
+            let commit = check.commit(commit)?;
+            match &code.repository {
+                Some(repo) => {
+                    let repo = check.repository(repo)?;
+                    writeln!(checkout, "git clone -- {} src", sh_quote(repo)).ok()
                 }
-            }
-            None => {
-                gaps.push(
-                    "no code was recorded (pushed outside a git checkout, or with --no-code)"
-                        .into(),
-                );
-                checkout.push_str("echo 'no code was recorded for this version' >&2\nexit 1\n");
+                None => {
+                    gaps.push(
+                        "the repository URL was not recorded: clone it yourself into src/".into(),
+                    );
+                    writeln!(
+                        checkout,
+                        "# the repository URL was not recorded; clone it into src/ first"
+                    )
+                    .ok()
+                }
+            };
+            writeln!(checkout, "git -C src checkout {commit}").ok();
+            if code.dirty {
+                let diff = code
+                    .diff_sha256
+                    .map_or("unknown".to_string(), |d| d.to_string());
+                gaps.push(format!(
+                    "the version was trained with uncommitted changes (diff {diff}); they are not in the registry"
+                ));
+                writeln!(checkout, "echo 'warning: trained with uncommitted changes (git diff HEAD --binary | sha256sum = {diff}); they are not in the registry' >&2").ok();
             }
         }
-        kit.push(("checkout.sh".into(), checkout.into_bytes(), true));
-
-        // The data.
-        let mut data = String::from(
-            "#!/bin/sh\n# Fetch the datasets this version was trained and evaluated on, and check them.\nset -eu\n",
-        );
-        for link in &m.datasets {
-            data.push_str(&dataset_lines(&check, link, &reg, &mut gaps)?);
-        }
-        if m.datasets.is_empty() {
-            gaps.push("no datasets were recorded (push with --dataset ROLE=…)".into());
-            data.push_str("echo 'no datasets were recorded for this version' >&2\n");
-        }
-        kit.push(("datasets.sh".into(), data.into_bytes(), true));
-
-        // The params, exactly as recorded (JSON escapes every control character).
-        let mut params_json = to_canonical_vec(&m.params)?;
-        params_json.push(b'\n');
-        kit.push(("params.json".into(), params_json, false));
-
-        // The environment.
-        let env = m.environment.clone().unwrap_or_default();
-        let python = env
-            .python
-            .as_deref()
-            .map(|p| check.text("environment.python", p, TextRule::SHORT))
-            .transpose()?;
-        let mut lock_name = None;
-        if let Some(lock) = &env.lock_file {
-            check.text("environment.lock_file.name", &lock.name, TextRule::SHORT)?;
-            let key = keys::blob_key(&lock.digest);
-            let bytes = self
-                .get_bytes(&key)
-                .await?
-                .ok_or_else(|| Error::Integrity {
-                    key: key.clone(),
-                    detail: format!("the lock file {:?} of {r} is missing", lock.name),
-                })?;
-            if Digest::of(&bytes) != lock.digest {
-                return Err(Error::Integrity {
-                    key,
-                    detail: "content does not hash to its key".into(),
-                });
-            }
-            let name = lock_file_name(&lock.name);
-            lock_name = Some((name, lock.name.as_str()));
-            kit.push((name.into(), bytes.to_vec(), false));
-        } else if !env.packages.is_empty() {
-            let mut req = format!(
-                "# The packages installed when {r} was pushed (Python {}).\n",
-                python.unwrap_or("unknown")
-            );
-            for (name, version) in &env.packages {
-                let _ = writeln!(req, "{}", check.requirement(name, version)?);
-            }
-            kit.push(("requirements.txt".into(), req.into_bytes(), false));
-        } else {
+        None => {
             gaps.push(
-                "no environment was recorded (pushed with --no-env, or no Python found)".into(),
+                "no code was recorded (pushed outside a git checkout, or with --no-code)".into(),
+            );
+            checkout.push_str("echo 'no code was recorded for this version' >&2\nexit 1\n");
+        }
+    }
+    kit.push(("checkout.sh".into(), checkout.into_bytes(), true));
+
+    // The data.
+    let mut data = String::from(
+        "#!/bin/sh\n# Fetch the datasets this version was trained and evaluated on, and check them.\nset -eu\n",
+    );
+    for link in &m.datasets {
+        data.push_str(&dataset_lines(&check, link, &reg, &mut gaps)?);
+    }
+    if m.datasets.is_empty() {
+        gaps.push("no datasets were recorded (push with --dataset ROLE=…)".into());
+        data.push_str("echo 'no datasets were recorded for this version' >&2\n");
+    }
+    kit.push(("datasets.sh".into(), data.into_bytes(), true));
+
+    // The params, exactly as recorded (JSON escapes every control character).
+    let mut params_json = to_canonical_vec(&m.params)?;
+    params_json.push(b'\n');
+    kit.push(("params.json".into(), params_json, false));
+
+    // The environment.
+    let env = m.environment.clone().unwrap_or_default();
+    let python = env
+        .python
+        .as_deref()
+        .map(|p| check.text("environment.python", p, TextRule::SHORT))
+        .transpose()?;
+    let mut lock_name = None;
+    if let Some(lock) = &env.lock_file {
+        check.text("environment.lock_file.name", &lock.name, TextRule::SHORT)?;
+        let key = keys::blob_key(&lock.digest);
+        let bytes = registry
+            .get_bytes(&key)
+            .await?
+            .ok_or_else(|| Error::Integrity {
+                key: key.clone(),
+                detail: format!("the lock file {:?} of {r} is missing", lock.name),
+            })?;
+        if Digest::of(&bytes) != lock.digest {
+            return Err(Error::Integrity {
+                key,
+                detail: "content does not hash to its key".into(),
+            });
+        }
+        let name = lock_file_name(&lock.name);
+        lock_name = Some((name, lock.name.as_str()));
+        kit.push((name.into(), bytes.to_vec(), false));
+    } else if !env.packages.is_empty() {
+        let mut req = format!(
+            "# The packages installed when {r} was pushed (Python {}).\n",
+            python.unwrap_or("unknown")
+        );
+        for (name, version) in &env.packages {
+            let _ = writeln!(req, "{}", check.requirement(name, version)?);
+        }
+        kit.push(("requirements.txt".into(), req.into_bytes(), false));
+    } else {
+        gaps.push("no environment was recorded (pushed with --no-env, or no Python found)".into());
+    }
+
+    // The training command: the one recorded value a script runs, as recorded.
+    let command = m
+        .run
+        .as_ref()
+        .and_then(|r| r.command.as_deref())
+        .map(|c| check.text("run.command", c, TextRule::LINE))
+        .transpose()?;
+    let mut train = String::from(
+        "#!/bin/sh\n# Train again, from the checked-out code, with the recorded command.\n",
+    );
+    match command {
+        Some(command) if !command.trim().is_empty() => {
+            train.push_str("# The last line is the command recorded at push, as given: read it before you run this.\nset -eu\ncd src\n");
+            train.push_str(command);
+            train.push('\n');
+        }
+        _ => {
+            gaps.push("the training command was not recorded (push with --command)".into());
+            train.push_str(
+                "echo 'the training command was not recorded for this version' >&2\nexit 1\n",
             );
         }
-
-        // The training command: the one recorded value a script runs, as recorded.
-        let command = m
-            .run
-            .as_ref()
-            .and_then(|r| r.command.as_deref())
-            .map(|c| check.text("run.command", c, TextRule::LINE))
-            .transpose()?;
-        let mut train = String::from(
-            "#!/bin/sh\n# Train again, from the checked-out code, with the recorded command.\n",
-        );
-        match command {
-            Some(command) if !command.trim().is_empty() => {
-                train.push_str("# The last line is the command recorded at push, as given: read it before you run this.\nset -eu\ncd src\n");
-                train.push_str(command);
-                train.push('\n');
-            }
-            _ => {
-                gaps.push("the training command was not recorded (push with --command)".into());
-                train.push_str(
-                    "echo 'the training command was not recorded for this version' >&2\nexit 1\n",
-                );
-            }
-        }
-        kit.push(("train.sh".into(), train.into_bytes(), true));
-
-        let mut files: Vec<String> = kit.iter().map(|(name, _, _)| name.clone()).collect();
-        files.push("REPRODUCE.md".into());
-        let readme = readme(
-            &check,
-            &r,
-            &summary.content_id,
-            &m,
-            Readme {
-                command,
-                lock: lock_name,
-                files: &files,
-                gaps: &gaps,
-            },
-        )?;
-        kit.push(("REPRODUCE.md".into(), readme.into_bytes(), false));
-
-        // Everything is checked: now write.
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-        for (name, content, executable) in &kit {
-            put(dir, name, content, *executable)?;
-        }
-        Ok(ReproduceOutcome {
-            model: model.clone(),
-            version: m.version,
-            content_id: summary.content_id,
-            directory: dir.to_path_buf(),
-            files,
-            gaps,
-        })
     }
+    kit.push(("train.sh".into(), train.into_bytes(), true));
+
+    let mut files: Vec<String> = kit.iter().map(|(name, _, _)| name.clone()).collect();
+    files.push("REPRODUCE.md".into());
+    let readme = readme(
+        &check,
+        &r,
+        &summary.content_id,
+        &m,
+        Readme {
+            command,
+            lock: lock_name,
+            files: &files,
+            gaps: &gaps,
+        },
+    )?;
+    kit.push(("REPRODUCE.md".into(), readme.into_bytes(), false));
+
+    // Everything is checked: now write.
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    for (name, content, executable) in &kit {
+        put(dir, name, content, *executable)?;
+    }
+    Ok(ReproduceOutcome {
+        model: model.clone(),
+        version: m.version,
+        content_id: summary.content_id,
+        directory: dir.to_path_buf(),
+        files,
+        gaps,
+    })
 }
 
 /// Write one file of the kit (executable for scripts). A symbolic link already there is

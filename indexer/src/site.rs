@@ -44,51 +44,50 @@ pub struct SiteOutcome {
     pub bytes: u64,
 }
 
-impl Registry {
-    /// Publish the embedded web app at the registry root (overwriting a previous one).
-    /// Files get their content type and `Cache-Control: no-cache` where the store keeps
-    /// such attributes (S3 and GCS as object metadata, Azure as the blob's
-    /// `x-ms-blob-content-type` and `x-ms-blob-cache-control`, served back by its blob and
-    /// static website endpoints), so browsers always check for a newer app.
-    pub async fn deploy_site(&self) -> Result<SiteOutcome> {
-        self.descriptor().await?;
-        if files().is_empty() {
-            return Err(Error::Usage(
-                "this shelf was built without the web app: run scripts/build-app.sh, then rebuild shelf".into(),
-            ));
-        }
-        let mut outcome = SiteOutcome {
-            files: Vec::new(),
-            bytes: 0,
-        };
-        for (name, bytes) in files() {
-            debug_assert!(!name.starts_with(keys::MODELS_PREFIX));
-            let mut attributes = Attributes::new();
-            attributes.insert(Attribute::ContentType, content_type(name).into());
-            attributes.insert(Attribute::CacheControl, "no-cache".into());
-            let opts = PutOptions {
-                attributes,
-                ..Default::default()
-            };
-            let location = path(name);
-            let payload = PutPayload::from_static(bytes);
-            match self
-                .store()
-                .put_opts(&location, payload.clone(), opts)
-                .await
-            {
-                Ok(_) => {}
-                // Local folders keep no attributes.
-                Err(object_store::Error::NotImplemented { .. }) => {
-                    self.store()
-                        .put_opts(&location, payload, PutOptions::default())
-                        .await?;
-                }
-                Err(e) => return Err(e.into()),
-            }
-            outcome.files.push((*name).to_string());
-            outcome.bytes += bytes.len() as u64;
-        }
-        Ok(outcome)
+/// Publish the embedded web app at the registry root (overwriting a previous one).
+/// Files get their content type and `Cache-Control: no-cache` where the store keeps
+/// such attributes (S3 and GCS as object metadata, Azure as the blob's
+/// `x-ms-blob-content-type` and `x-ms-blob-cache-control`, served back by its blob and
+/// static website endpoints), so browsers always check for a newer app.
+pub async fn deploy_site(registry: &Registry) -> Result<SiteOutcome> {
+    registry.descriptor().await?;
+    if files().is_empty() {
+        return Err(Error::Usage(
+            "this shelf was built without the web app: run scripts/build-app.sh, then rebuild shelf".into(),
+        ));
     }
+    let mut outcome = SiteOutcome {
+        files: Vec::new(),
+        bytes: 0,
+    };
+    for (name, bytes) in files() {
+        debug_assert!(!name.starts_with(keys::MODELS_PREFIX));
+        let mut attributes = Attributes::new();
+        attributes.insert(Attribute::ContentType, content_type(name).into());
+        attributes.insert(Attribute::CacheControl, "no-cache".into());
+        let opts = PutOptions {
+            attributes,
+            ..Default::default()
+        };
+        let location = path(name);
+        let payload = PutPayload::from_static(bytes);
+        match registry
+            .store()
+            .put_opts(&location, payload.clone(), opts)
+            .await
+        {
+            Ok(_) => {}
+            // Local folders keep no attributes.
+            Err(object_store::Error::NotImplemented { .. }) => {
+                registry
+                    .store()
+                    .put_opts(&location, payload, PutOptions::default())
+                    .await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        outcome.files.push((*name).to_string());
+        outcome.bytes += bytes.len() as u64;
+    }
+    Ok(outcome)
 }

@@ -86,231 +86,227 @@ pub async fn hash_file(
         .map_err(read_error(source))
 }
 
-impl Registry {
-    /// Upload bytes held in memory (at most a part, 8 MiB) to their blob, unless it exists.
-    pub async fn upload_bytes(
-        &self,
-        bytes: Vec<u8>,
-        label: &str,
-        reporter: &dyn Reporter,
-    ) -> Result<Uploaded> {
-        let digest = Digest::of(&bytes);
-        let size = bytes.len() as u64;
-        let key = keys::blob_key(&digest);
-        if self.blob_present(&key, size).await? {
+/// Upload bytes held in memory (at most a part, 8 MiB) to their blob, unless it exists.
+pub async fn upload_bytes(
+    registry: &Registry,
+    bytes: Vec<u8>,
+    label: &str,
+    reporter: &dyn Reporter,
+) -> Result<Uploaded> {
+    let digest = Digest::of(&bytes);
+    let size = bytes.len() as u64;
+    let key = keys::blob_key(&digest);
+    if blob_present(registry, &key, size).await? {
+        return Ok(Uploaded {
+            size,
+            digest,
+            bytes_uploaded: 0,
+        });
+    }
+    let progress = reporter.transfer(label, size);
+    let sent = if registry.put_if_absent(&key, bytes).await? {
+        size
+    } else {
+        0
+    };
+    progress.inc(size);
+    progress.finish();
+    check_blob(registry, &key, size).await?;
+    Ok(Uploaded {
+        size,
+        digest,
+        bytes_uploaded: sent,
+    })
+}
+
+/// Upload `source` to its blob, unless the blob exists. With `likely_unchanged`, the
+/// file is hashed first so that an unchanged file costs a hash and a HEAD request.
+pub async fn upload_file(
+    registry: &Registry,
+    source: &FsPath,
+    label: &str,
+    likely_unchanged: bool,
+    reporter: &dyn Reporter,
+) -> Result<Uploaded> {
+    let size = std::fs::metadata(source).map_err(read_error(source))?.len();
+    if size <= PART_SIZE as u64 {
+        let bytes = std::fs::read(source).map_err(read_error(source))?;
+        return upload_bytes(registry, bytes, label, reporter).await;
+    }
+    if likely_unchanged {
+        let (size, digest) = hash_file(source, reporter, label).await?;
+        if blob_present(registry, &keys::blob_key(&digest), size).await? {
             return Ok(Uploaded {
                 size,
                 digest,
                 bytes_uploaded: 0,
             });
         }
-        let progress = reporter.transfer(label, size);
-        let sent = if self.put_if_absent(&key, bytes).await? {
-            size
-        } else {
-            0
-        };
-        progress.inc(size);
-        progress.finish();
-        self.check_blob(&key, size).await?;
-        Ok(Uploaded {
-            size,
-            digest,
-            bytes_uploaded: sent,
+    }
+    upload_streaming(registry, source, label, size, reporter).await
+}
+
+/// True when the blob exists with the expected size; an error when it exists with
+/// another size (a damaged blob must not be silently reused).
+async fn blob_present(registry: &Registry, key: &str, size: u64) -> Result<bool> {
+    match registry.object_size(key).await? {
+        None => Ok(false),
+        Some(found) if found == size => Ok(true),
+        Some(found) => Err(Error::Integrity {
+            key: key.to_string(),
+            detail: format!(
+                "stored blob has {found} bytes, but its content has {size}; run `shelf verify`"
+            ),
+        }),
+    }
+}
+
+async fn check_blob(registry: &Registry, key: &str, size: u64) -> Result<()> {
+    if blob_present(registry, key, size).await? {
+        Ok(())
+    } else {
+        Err(Error::Integrity {
+            key: key.to_string(),
+            detail: "blob missing right after upload".into(),
         })
     }
+}
 
-    /// Upload `source` to its blob, unless the blob exists. With `likely_unchanged`, the
-    /// file is hashed first so that an unchanged file costs a hash and a HEAD request.
-    pub async fn upload_file(
-        &self,
-        source: &FsPath,
-        label: &str,
-        likely_unchanged: bool,
-        reporter: &dyn Reporter,
-    ) -> Result<Uploaded> {
-        let size = std::fs::metadata(source).map_err(read_error(source))?.len();
-        if size <= PART_SIZE as u64 {
-            let bytes = std::fs::read(source).map_err(read_error(source))?;
-            return self.upload_bytes(bytes, label, reporter).await;
+async fn upload_streaming(
+    registry: &Registry,
+    source: &FsPath,
+    label: &str,
+    size: u64,
+    reporter: &dyn Reporter,
+) -> Result<Uploaded> {
+    let id: u128 = rand::random();
+    let staging = keys::upload_key(&format!("{id:032x}"));
+    let (total, digest) =
+        stream_file(registry, source, &staging, label, size, None, reporter).await?;
+    let key = keys::blob_key(&digest);
+    let published = publish_staged(registry, &staging, &key, total).await;
+    let _ = registry.store().delete(&path(&staging)).await;
+    if let Err(e) = published {
+        if matches!(e, Error::Integrity { .. }) {
+            return Err(e);
         }
-        if likely_unchanged {
-            let (size, digest) = hash_file(source, reporter, label).await?;
-            if self.blob_present(&keys::blob_key(&digest), size).await? {
-                return Ok(Uploaded {
-                    size,
-                    digest,
-                    bytes_uploaded: 0,
-                });
-            }
-        }
-        self.upload_streaming(source, label, size, reporter).await
-    }
-
-    /// True when the blob exists with the expected size; an error when it exists with
-    /// another size (a damaged blob must not be silently reused).
-    async fn blob_present(&self, key: &str, size: u64) -> Result<bool> {
-        match self.object_size(key).await? {
-            None => Ok(false),
-            Some(found) if found == size => Ok(true),
-            Some(found) => Err(Error::Integrity {
-                key: key.to_string(),
-                detail: format!(
-                    "stored blob has {found} bytes, but its content has {size}; run `shelf verify`"
-                ),
-            }),
-        }
-    }
-
-    async fn check_blob(&self, key: &str, size: u64) -> Result<()> {
-        if self.blob_present(key, size).await? {
-            Ok(())
-        } else {
-            Err(Error::Integrity {
-                key: key.to_string(),
-                detail: "blob missing right after upload".into(),
-            })
-        }
-    }
-
-    async fn upload_streaming(
-        &self,
-        source: &FsPath,
-        label: &str,
-        size: u64,
-        reporter: &dyn Reporter,
-    ) -> Result<Uploaded> {
-        let id: u128 = rand::random();
-        let staging = keys::upload_key(&format!("{id:032x}"));
-        let (total, digest) = self
-            .stream_file(source, &staging, label, size, None, reporter)
-            .await?;
-        let key = keys::blob_key(&digest);
-        let published = self.publish_staged(&staging, &key, total).await;
-        let _ = self.store().delete(&path(&staging)).await;
-        if let Err(e) = published {
-            if matches!(e, Error::Integrity { .. }) {
-                return Err(e);
-            }
-            // The server-side copy failed (S3 copies at most 5 GiB in one request, some
-            // stores can't copy at all): send the bytes again, straight to the blob key,
-            // checking that they still hash to the same digest.
-            tracing::warn!(error = %e, "copy from staging failed; uploading to the blob key directly");
-            self.stream_file(source, &key, label, size, Some(digest), reporter)
-                .await?;
-            self.check_blob(&key, total).await?;
-            return Ok(Uploaded {
-                size: total,
-                digest,
-                bytes_uploaded: 2 * total,
-            });
-        }
-        Ok(Uploaded {
+        // The server-side copy failed (S3 copies at most 5 GiB in one request, some
+        // stores can't copy at all): send the bytes again, straight to the blob key,
+        // checking that they still hash to the same digest.
+        tracing::warn!(error = %e, "copy from staging failed; uploading to the blob key directly");
+        stream_file(registry, source, &key, label, size, Some(digest), reporter).await?;
+        check_blob(registry, &key, total).await?;
+        return Ok(Uploaded {
             size: total,
             digest,
-            bytes_uploaded: total,
-        })
-    }
-
-    /// Stream `source` to `key` as a multipart upload while hashing it, in one pass.
-    /// With `expected`, the upload is aborted (nothing becomes visible) unless the bytes
-    /// hash to it.
-    async fn stream_file(
-        &self,
-        source: &FsPath,
-        key: &str,
-        label: &str,
-        size: u64,
-        expected: Option<Digest>,
-        reporter: &dyn Reporter,
-    ) -> Result<(u64, Digest)> {
-        let progress = reporter.transfer(label, size);
-        let upload = self.store().put_multipart(&path(key)).await?;
-        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(2);
-        let owned = source.to_path_buf();
-        let reader = tokio::task::spawn_blocking(move || -> std::io::Result<(u64, Digest)> {
-            let mut file = std::fs::File::open(&owned)?;
-            let mut hasher = Sha256::new();
-            let mut total = 0u64;
-            loop {
-                let mut buf = vec![0u8; PART_SIZE];
-                let n = read_full(&mut file, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                buf.truncate(n);
-                hasher.update(&buf);
-                total += n as u64;
-                if tx.blocking_send(Bytes::from(buf)).is_err() {
-                    break;
-                }
-            }
-            Ok((total, Digest::from_bytes(hasher.finalize().into())))
+            bytes_uploaded: 2 * total,
         });
+    }
+    Ok(Uploaded {
+        size: total,
+        digest,
+        bytes_uploaded: total,
+    })
+}
 
-        let mut parts = 0u64;
-        let sent: Result<()> = async {
-            while let Some(chunk) = rx.recv().await {
-                writer.wait_for_capacity(PART_CONCURRENCY).await?;
-                let n = chunk.len() as u64;
-                writer.put(chunk);
-                progress.inc(n);
-                parts += 1;
-                if parts == 2 {
-                    failpoint::hit("upload-part");
-                }
+/// Stream `source` to `key` as a multipart upload while hashing it, in one pass.
+/// With `expected`, the upload is aborted (nothing becomes visible) unless the bytes
+/// hash to it.
+async fn stream_file(
+    registry: &Registry,
+    source: &FsPath,
+    key: &str,
+    label: &str,
+    size: u64,
+    expected: Option<Digest>,
+    reporter: &dyn Reporter,
+) -> Result<(u64, Digest)> {
+    let progress = reporter.transfer(label, size);
+    let upload = registry.store().put_multipart(&path(key)).await?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(2);
+    let owned = source.to_path_buf();
+    let reader = tokio::task::spawn_blocking(move || -> std::io::Result<(u64, Digest)> {
+        let mut file = std::fs::File::open(&owned)?;
+        let mut hasher = Sha256::new();
+        let mut total = 0u64;
+        loop {
+            let mut buf = vec![0u8; PART_SIZE];
+            let n = read_full(&mut file, &mut buf)?;
+            if n == 0 {
+                break;
             }
-            Ok(())
+            buf.truncate(n);
+            hasher.update(&buf);
+            total += n as u64;
+            if tx.blocking_send(Bytes::from(buf)).is_err() {
+                break;
+            }
         }
-        .await;
-        let read = reader
-            .await
-            .map_err(|e| Error::Usage(format!("reading task failed: {e}")));
-        let (total, digest) = match (sent, read) {
-            (Ok(()), Ok(Ok(done))) => done,
-            (Err(e), _) | (Ok(()), Err(e)) => {
-                let _ = writer.abort().await;
-                return Err(e);
+        Ok((total, Digest::from_bytes(hasher.finalize().into())))
+    });
+
+    let mut parts = 0u64;
+    let sent: Result<()> = async {
+        while let Some(chunk) = rx.recv().await {
+            writer.wait_for_capacity(PART_CONCURRENCY).await?;
+            let n = chunk.len() as u64;
+            writer.put(chunk);
+            progress.inc(n);
+            parts += 1;
+            if parts == 2 {
+                failpoint::hit("upload-part");
             }
-            (Ok(()), Ok(Err(e))) => {
-                let _ = writer.abort().await;
-                return Err(Error::io("read", source, e));
-            }
-        };
-        if expected.is_some_and(|d| d != digest) {
+        }
+        Ok(())
+    }
+    .await;
+    let read = reader
+        .await
+        .map_err(|e| Error::Usage(format!("reading task failed: {e}")));
+    let (total, digest) = match (sent, read) {
+        (Ok(()), Ok(Ok(done))) => done,
+        (Err(e), _) | (Ok(()), Err(e)) => {
             let _ = writer.abort().await;
-            return Err(Error::Usage(format!(
-                "{} changed while it was being pushed; push again",
-                source.display()
-            )));
+            return Err(e);
         }
-        writer.finish().await?;
-        progress.finish();
-        Ok((total, digest))
+        (Ok(()), Ok(Err(e))) => {
+            let _ = writer.abort().await;
+            return Err(Error::io("read", source, e));
+        }
+    };
+    if expected.is_some_and(|d| d != digest) {
+        let _ = writer.abort().await;
+        return Err(Error::Usage(format!(
+            "{} changed while it was being pushed; push again",
+            source.display()
+        )));
     }
+    writer.finish().await?;
+    progress.finish();
+    Ok((total, digest))
+}
 
-    /// Copy a staged upload to its blob key, unless the blob is already there.
-    async fn publish_staged(&self, staging: &str, key: &str, size: u64) -> Result<()> {
-        if !self.blob_present(key, size).await? {
-            match self
-                .store()
-                .copy_if_not_exists(&path(staging), &path(key))
-                .await
-            {
-                Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
-                Err(
-                    object_store::Error::NotSupported { .. }
-                    | object_store::Error::NotImplemented { .. },
-                ) => {
-                    // S3 without a copy-if-not-exists extension: the key is the hash of
-                    // the content, so a concurrent copy writes the very same bytes.
-                    self.store().copy(&path(staging), &path(key)).await?;
-                }
-                Err(e) => return Err(e.into()),
+/// Copy a staged upload to its blob key, unless the blob is already there.
+async fn publish_staged(registry: &Registry, staging: &str, key: &str, size: u64) -> Result<()> {
+    if !blob_present(registry, key, size).await? {
+        match registry
+            .store()
+            .copy_if_not_exists(&path(staging), &path(key))
+            .await
+        {
+            Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
+            Err(
+                object_store::Error::NotSupported { .. }
+                | object_store::Error::NotImplemented { .. },
+            ) => {
+                // S3 without a copy-if-not-exists extension: the key is the hash of
+                // the content, so a concurrent copy writes the very same bytes.
+                registry.store().copy(&path(staging), &path(key)).await?;
             }
+            Err(e) => return Err(e.into()),
         }
-        self.check_blob(key, size).await
     }
+    check_blob(registry, key, size).await
 }
