@@ -26,6 +26,50 @@ pub const MAX_TARGET_NAME: usize = 128;
 
 const MODEL_RULE: &str = "a model name is 1 to 128 characters: one name or `namespace/name`, each part 1 to 64 of lowercase a-z, 0-9, `.`, `_`, `-`, starting with a letter or digit, not ending with `.`, with no `..`";
 
+/// The conversions every validated name shares, written once: `Display`, `FromStr` and
+/// `TryFrom<String>` (both through the type's `new`, which checks its rule; serde's
+/// `try_from` runs it on every deserialize) and `From<T> for String`.
+macro_rules! str_newtype {
+    ($($name:ident),* $(,)?) => {
+        $(
+            impl fmt::Display for $name {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str(&self.0)
+                }
+            }
+
+            impl FromStr for $name {
+                type Err = FormatError;
+                fn from_str(s: &str) -> Result<Self, Self::Err> {
+                    $name::new(s)
+                }
+            }
+
+            impl TryFrom<String> for $name {
+                type Error = FormatError;
+                fn try_from(value: String) -> Result<Self, Self::Error> {
+                    $name::new(value)
+                }
+            }
+
+            impl From<$name> for String {
+                fn from(value: $name) -> Self {
+                    value.0
+                }
+            }
+        )*
+    };
+}
+
+str_newtype!(
+    ModelName,
+    ArtifactPath,
+    Key,
+    AliasName,
+    TargetName,
+    BranchName
+);
+
 /// The name of a model: `fraud-detector` or `team/fraud-detector`.
 ///
 /// Lowercase only, so that names never collide on case-insensitive file systems.
@@ -91,32 +135,6 @@ impl ModelName {
     }
 }
 
-impl fmt::Display for ModelName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ModelName {
-    type Error = FormatError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        ModelName::new(value)
-    }
-}
-
-impl From<ModelName> for String {
-    fn from(value: ModelName) -> Self {
-        value.0
-    }
-}
-
-impl FromStr for ModelName {
-    type Err = FormatError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ModelName::new(s)
-    }
-}
-
 /// The path of an artifact inside a version: relative, `/`-separated, e.g. `weights/model.onnx`.
 ///
 /// Any Unicode text is allowed, spaces included, except control characters and `\`;
@@ -173,25 +191,6 @@ impl ArtifactPath {
     }
 }
 
-impl fmt::Display for ArtifactPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ArtifactPath {
-    type Error = FormatError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        ArtifactPath::new(value)
-    }
-}
-
-impl From<ArtifactPath> for String {
-    fn from(value: ArtifactPath) -> Self {
-        value.0
-    }
-}
-
 /// The key of a metric, param or label: `f1`, `test.auc`, `learning_rate`, `team`.
 ///
 /// 1 to 128 characters of ASCII letters, digits and `_ . - / :`, starting with a letter,
@@ -230,25 +229,6 @@ impl Key {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Key {
-    type Error = FormatError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Key::new(value)
-    }
-}
-
-impl From<Key> for String {
-    fn from(value: Key) -> Self {
-        value.0
     }
 }
 
@@ -311,32 +291,6 @@ impl AliasName {
     }
 }
 
-impl fmt::Display for AliasName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for AliasName {
-    type Error = FormatError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        AliasName::new(value)
-    }
-}
-
-impl From<AliasName> for String {
-    fn from(value: AliasName) -> Self {
-        value.0
-    }
-}
-
-impl FromStr for AliasName {
-    type Err = FormatError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AliasName::new(s)
-    }
-}
-
 /// The name of a deployment target (an environment, a fleet, a vehicle line): `eu-prod`,
 /// `fleet/line-7`, `k8s:prod-eu-1`.
 ///
@@ -376,32 +330,6 @@ impl TargetName {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for TargetName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for TargetName {
-    type Error = FormatError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        TargetName::new(value)
-    }
-}
-
-impl From<TargetName> for String {
-    fn from(value: TargetName) -> Self {
-        value.0
-    }
-}
-
-impl FromStr for TargetName {
-    type Err = FormatError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TargetName::new(s)
     }
 }
 
@@ -446,32 +374,6 @@ impl BranchName {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl fmt::Display for BranchName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for BranchName {
-    type Error = FormatError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        BranchName::new(value)
-    }
-}
-
-impl From<BranchName> for String {
-    fn from(value: BranchName) -> Self {
-        value.0
-    }
-}
-
-impl FromStr for BranchName {
-    type Err = FormatError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        BranchName::new(s)
     }
 }
 
