@@ -235,7 +235,12 @@ fn a_version_carries_its_provenance_without_secrets_and_can_be_reproduced() {
         let (_, catalog, _) = block_on(backend.registry().read_catalog()).unwrap();
         let catalog = catalog.unwrap();
         let fraud = shelf_format::ModelName::new("fraud").unwrap();
-        assert_eq!(catalog.models[&fraud].uses, ["transactions@1"]);
+        assert_eq!(
+            catalog.models[&fraud].uses,
+            ["transactions@1"
+                .parse::<shelf_format::VersionRef>()
+                .unwrap()]
+        );
         let transactions = shelf_format::ModelName::new("transactions").unwrap();
         let latest = catalog.models[&transactions].latest.as_ref().unwrap();
         assert_eq!(latest.subject, shelf_format::Subject::Dataset);

@@ -10,8 +10,7 @@ use futures::StreamExt as _;
 use gloo_net::http::Request;
 use shelf_format::read::{self, Mode, ReadError, SelectError, Source, Start};
 use shelf_format::{
-    Catalog, FormatError, ModelIndex, ModelName, Selector, Timestamp, VersionManifest,
-    VersionSummary,
+    Catalog, ModelIndex, ModelName, Selector, Timestamp, VersionManifest, VersionSummary,
 };
 
 /// Requests the page keeps in flight (a browser opens about six connections per host).
@@ -30,15 +29,9 @@ pub enum ApiError {
         code: u16,
         text: String,
     },
-    /// The bytes are not a valid Shelf document of the expected kind and version.
-    #[error("could not load {path}: {error}")]
-    Decode { path: String, error: FormatError },
-    /// The registry holds no model of this name (its log has no entry 1).
-    #[error("there is no model {model} in this registry ({} is absent)", shelf_format::keys::log_key(.model, 1))]
-    NoModel { model: ModelName },
-    /// Stored truth the page needs is damaged.
-    #[error("integrity error at {key}: {detail}")]
-    Integrity { key: String, detail: String },
+    /// What the read protocol found: no such model, damaged truth, a newer format.
+    #[error(transparent)]
+    Read(ReadError<std::convert::Infallible>),
     /// A reference selects no version.
     #[error(transparent)]
     Select(#[from] SelectError),
@@ -46,12 +39,7 @@ pub enum ApiError {
 
 impl From<ReadError<ApiError>> for ApiError {
     fn from(e: ReadError<ApiError>) -> Self {
-        match e {
-            ReadError::Source(e) => e,
-            ReadError::NoModel { model } => ApiError::NoModel { model },
-            ReadError::Integrity { key, detail } => ApiError::Integrity { key, detail },
-            ReadError::NewerFormat { key, error } => ApiError::Decode { path: key, error },
-        }
+        e.into_source().unwrap_or_else(ApiError::Read)
     }
 }
 
@@ -209,20 +197,18 @@ mod tests {
     }
 
     #[test]
-    fn decode_errors_name_the_path() {
+    fn newer_formats_name_the_key() {
         let registry: RegistryDescriptor = decode("shelf.json", SHELF_JSON.as_bytes()).unwrap();
         assert_eq!(registry.name, "demo");
-        let body = SHELF_JSON.replace(r#""kind":"registry""#, r#""kind":"catalog""#);
+        let body = SHELF_JSON.replace(r#""format":1"#, r#""format":9"#);
         let error = decode::<RegistryDescriptor>("shelf.json", body.as_bytes()).unwrap_err();
-        let err = ApiError::Decode {
-            path: "shelf.json".into(),
+        let err: ApiError = ReadError::<ApiError>::NewerFormat {
+            key: "shelf.json".into(),
             error,
-        };
-        assert!(
-            err.to_string().starts_with("could not load shelf.json: "),
-            "{err}"
-        );
-        assert!(err.to_string().contains("expected kind"), "{err}");
+        }
+        .into();
+        assert!(err.to_string().contains("shelf.json"), "{err}");
+        assert!(err.to_string().contains("upgrade shelf"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use shelf_format::diff::ValueRow;
 use shelf_format::inspect::{MetadataValue, ValueInfo, shape_text};
-use shelf_format::{Catalog, ModelName, VersionSummary};
+use shelf_format::{Catalog, ModelName, VersionRef, VersionSummary};
 
 /// Tensors (and archive entries, layers) listed before "show all".
 pub const FIRST_ROWS: usize = 50;
@@ -32,13 +32,9 @@ pub fn shown_rows(rows: &[ValueRow], all: bool) -> Vec<ValueRow> {
 }
 
 /// `name@version`, as the catalog's `uses` lists a dataset version.
-pub fn dataset_ref(name: &ModelName, version: u64) -> String {
-    format!("{name}@{version}")
-}
-
 /// The models whose catalog entry says they use `dataset@version`, in name order.
 pub fn using_models(catalog: &Catalog, dataset: &ModelName, version: u64) -> Vec<ModelName> {
-    let wanted = dataset_ref(dataset, version);
+    let wanted = VersionRef::new(dataset.clone(), version);
     catalog
         .models
         .iter()
@@ -207,7 +203,7 @@ mod tests {
             updated_at: "2026-11-01T00:00:00Z".parse().unwrap(),
             latest: None,
             aliases: BTreeMap::new(),
-            uses: uses.iter().map(|u| u.to_string()).collect(),
+            uses: uses.iter().map(|u| u.parse().unwrap()).collect(),
         };
         let catalog = Catalog {
             format: FORMAT_VERSION,

@@ -244,7 +244,7 @@ pub fn provenance_facts(m: &VersionManifest) -> Vec<(String, String)> {
     }
     for d in &m.datasets {
         let value = match (&d.registered, &d.uri) {
-            (Some(r), _) => format!("{}@{}", r.name, r.version),
+            (Some(r), _) => r.version_ref().to_string(),
             (None, Some(uri)) => match d.digest {
                 Some(digest) => format!("{uri} ({})", &digest.hex()[..12]),
                 None => format!("{uri} (unverified)"),
@@ -282,7 +282,7 @@ fn value_rows<'a>(
 pub fn compare(manifests: &[VersionManifest]) -> Comparison {
     let columns = manifests
         .iter()
-        .map(|m| format!("{}@{}", m.model, m.version))
+        .map(|m| m.version_ref().to_string())
         .collect();
 
     let metric_keys: BTreeSet<&str> = manifests

@@ -12,6 +12,7 @@ use crate::error::{ErrorKind, FormatError};
 use crate::lifecycle::Status;
 use crate::names::{AliasName, ArtifactPath, BranchName, Key, ModelName, TargetName};
 use crate::provenance::{Code, DatasetLink, Environment, Run, Subject};
+use crate::refs::VersionRef;
 
 /// The major version of the format this crate reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -173,9 +174,16 @@ pub struct Parent {
     pub content_id: Digest,
 }
 
+impl Parent {
+    /// `model@version`.
+    pub fn version_ref(&self) -> VersionRef {
+        VersionRef::new(self.model.clone(), self.version)
+    }
+}
+
 impl std::fmt::Display for Parent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}@{}", self.model, self.version)
+        self.version_ref().fmt(f)
     }
 }
 
@@ -184,6 +192,11 @@ impl Document for VersionManifest {
 }
 
 impl VersionManifest {
+    /// `model@version`: how output and comparisons name this version.
+    pub fn version_ref(&self) -> VersionRef {
+        VersionRef::new(self.model.clone(), self.version)
+    }
+
     /// A manifest with nothing but its identity (no artifacts, metrics, params, labels or
     /// provenance); fill in the rest with struct update syntax.
     pub fn new(
@@ -528,7 +541,7 @@ pub struct CatalogEntry {
     /// The registered dataset versions any version of this model links to, as
     /// `name@version`, sorted (so readers find which models used a dataset version).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub uses: Vec<String>,
+    pub uses: Vec<VersionRef>,
 }
 
 /// `catalog/<generation>.json`: one immutable generation of the catalog of all models.

@@ -35,5 +35,5 @@ pub use provenance::{
     Code, DatasetLink, Environment, Gpu, RegisteredDataset, Run, StoredFile, Subject,
 };
 pub use read::{Mode, ModelView, Problem, SelectError, Source, Start};
-pub use refs::{Reference, Selector};
+pub use refs::{Reference, Selector, VersionRef};
 pub use replay::{ReplayProblem, state_at};

@@ -158,10 +158,17 @@ pub struct RegisteredDataset {
     pub content_id: Digest,
 }
 
+impl RegisteredDataset {
+    /// `name@version`.
+    pub fn version_ref(&self) -> crate::VersionRef {
+        crate::VersionRef::new(self.name.clone(), self.version)
+    }
+}
+
 impl std::fmt::Display for DatasetLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.registered, &self.uri) {
-            (Some(d), _) => write!(f, "{}={}@{}", self.role, d.name, d.version),
+            (Some(d), _) => write!(f, "{}={}", self.role, d.version_ref()),
             (None, Some(uri)) => write!(f, "{}={uri}", self.role),
             (None, None) => write!(f, "{}=?", self.role),
         }

@@ -1,5 +1,6 @@
 //! References to versions: `model@7`, `model@latest`, `model@production` (an alias),
-//! `model@sha256:ab12…`, or a bare `model` (the latest version).
+//! `model@sha256:ab12…`, or a bare `model` (the latest version); and [`VersionRef`], the
+//! one pinned form `model@7` that documents and output write when they name a version.
 
 use std::fmt;
 use std::str::FromStr;
@@ -88,6 +89,65 @@ impl fmt::Display for Reference {
             Selector::ContentId(p) => write!(f, "{}@sha256:{p}", self.model),
             Selector::Alias(a) => write!(f, "{}@{a}", self.model),
         }
+    }
+}
+
+/// One version of one model, written `model@7`: how documents (the catalog's `uses`) and
+/// output name a version. Parsing accepts only a version number after the `@`; use
+/// [`Reference`] for what a user types.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VersionRef {
+    pub model: ModelName,
+    pub version: u64,
+}
+
+impl VersionRef {
+    pub fn new(model: ModelName, version: u64) -> Self {
+        VersionRef { model, version }
+    }
+}
+
+impl fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.model, self.version)
+    }
+}
+
+impl FromStr for VersionRef {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.parse::<Reference>()? {
+            Reference {
+                model,
+                selector: Selector::Version(version),
+            } => Ok(VersionRef { model, version }),
+            _ => Err(FormatError::new(ErrorKind::Reference {
+                value: s.to_string(),
+                rule: "a version reference is `model@N`, with N a version number",
+            })),
+        }
+    }
+}
+
+impl From<VersionRef> for Reference {
+    fn from(r: VersionRef) -> Self {
+        Reference {
+            model: r.model,
+            selector: Selector::Version(r.version),
+        }
+    }
+}
+
+impl serde::Serialize for VersionRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VersionRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -188,5 +248,29 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn version_refs_are_model_at_a_number() {
+        let r: VersionRef = "team/fraud@7".parse().unwrap();
+        assert_eq!((r.model.as_str(), r.version), ("team/fraud", 7));
+        assert_eq!(r.to_string(), "team/fraud@7");
+        assert_eq!(serde_json::to_string(&r).unwrap(), "\"team/fraud@7\"");
+        assert_eq!(
+            serde_json::from_str::<VersionRef>("\"team/fraud@7\"").unwrap(),
+            r
+        );
+        for bad in [
+            "fraud",
+            "fraud@latest",
+            "fraud@production",
+            "fraud@0",
+            "Fraud@1",
+        ] {
+            let e = bad.parse::<VersionRef>().unwrap_err().to_string();
+            // The message names the whole value, or the part of it that breaks a rule.
+            assert!(e.contains(bad.split('@').next().unwrap()), "{bad}: {e}");
+        }
+        assert!(serde_json::from_str::<VersionRef>("\"fraud@staging\"").is_err());
     }
 }

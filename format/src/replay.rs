@@ -315,7 +315,7 @@ impl ModelIndex {
                 .iter()
                 .flat_map(|v| &v.datasets)
                 .filter_map(|link| link.registered.as_ref())
-                .map(|d| format!("{}@{}", d.name, d.version))
+                .map(|d| d.version_ref())
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect(),

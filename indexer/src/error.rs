@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use shelf_format::read::{ReadError, SelectError};
+use shelf_format::read::{ReadError, ReadErrors, SelectError};
 use shelf_format::{FormatError, ModelName, Refusal, Timestamp};
 
 /// What went wrong in a registry operation.
@@ -242,25 +242,27 @@ impl Error {
     }
 }
 
+impl ReadErrors for Error {
+    fn no_model(model: ModelName) -> Self {
+        Error::NoModel { model }
+    }
+    fn integrity(key: String, detail: String) -> Self {
+        Error::Integrity { key, detail }
+    }
+    fn newer_format(key: String, error: FormatError) -> Self {
+        Error::NewerFormat { key, source: error }
+    }
+}
+
 impl From<ReadError<object_store::Error>> for Error {
     fn from(e: ReadError<object_store::Error>) -> Self {
-        match e {
-            ReadError::Source(e) => Error::Store(e),
-            ReadError::NoModel { model } => Error::NoModel { model },
-            ReadError::Integrity { key, detail } => Error::Integrity { key, detail },
-            ReadError::NewerFormat { key, error } => Error::NewerFormat { key, source: error },
-        }
+        e.into_error(Error::Store)
     }
 }
 
 impl From<ReadError<Error>> for Error {
     fn from(e: ReadError<Error>) -> Self {
-        match e {
-            ReadError::Source(e) => e,
-            ReadError::NoModel { model } => Error::NoModel { model },
-            ReadError::Integrity { key, detail } => Error::Integrity { key, detail },
-            ReadError::NewerFormat { key, error } => Error::NewerFormat { key, source: error },
-        }
+        e.into_error(|e| e)
     }
 }
 

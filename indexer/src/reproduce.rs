@@ -392,7 +392,7 @@ fn dataset_lines(
             d.name,
             d.version,
             d.content_id,
-            sh_quote(&format!("{}@{}", d.name, d.version)),
+            sh_quote(&d.version_ref().to_string()),
         ),
         (None, Some(uri)) => {
             let uri = check.text(&format!("datasets.{role}.uri"), uri, TextRule::LINE)?;

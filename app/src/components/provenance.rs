@@ -242,7 +242,7 @@ pub fn DatasetsView(datasets: Vec<DatasetLink>) -> impl IntoView {
                     }
                     .href();
                     (
-                        view! { <a class="dataset-ref" href=href>{format!("{}@{}", r.name, r.version)}</a> }.into_any(),
+                        view! { <a class="dataset-ref" href=href>{r.version_ref().to_string()}</a> }.into_any(),
                         Some(text::short_digest(&r.content_id)),
                     )
                 }

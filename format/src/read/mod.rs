@@ -85,7 +85,7 @@ impl fmt::Display for Problem {
 }
 
 /// Why the read protocol could not give an answer.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ReadError<E> {
     /// The source failed.
     Source(E),
@@ -105,6 +105,39 @@ impl<E> ReadError<E> {
             detail: problem.message,
         }
     }
+
+    /// Splits the source's own failure (`Ok`) from what the protocol found (`Err`): for a
+    /// caller that keeps the protocol's findings as they are, in one variant of its own.
+    pub fn into_source(self) -> Result<E, ReadError<std::convert::Infallible>> {
+        match self {
+            ReadError::Source(e) => Ok(e),
+            ReadError::NoModel { model } => Err(ReadError::NoModel { model }),
+            ReadError::Integrity { key, detail } => Err(ReadError::Integrity { key, detail }),
+            ReadError::NewerFormat { key, error } => Err(ReadError::NewerFormat { key, error }),
+        }
+    }
+
+    /// This error as a caller's error type: `source` maps the source's own failures,
+    /// the caller's [`ReadErrors`] the protocol's.
+    pub fn into_error<T: ReadErrors>(self, source: impl FnOnce(E) -> T) -> T {
+        match self {
+            ReadError::Source(e) => source(e),
+            ReadError::NoModel { model } => T::no_model(model),
+            ReadError::Integrity { key, detail } => T::integrity(key, detail),
+            ReadError::NewerFormat { key, error } => T::newer_format(key, error),
+        }
+    }
+}
+
+/// An error type that can say what the read protocol found: how the CLI's and the page's
+/// errors take a [`ReadError`] (through [`ReadError::into_error`]), each in its own words.
+pub trait ReadErrors {
+    /// The registry holds no model of this name.
+    fn no_model(model: ModelName) -> Self;
+    /// Stored truth at `key` is damaged.
+    fn integrity(key: String, detail: String) -> Self;
+    /// The document at `key` is of a newer major format.
+    fn newer_format(key: String, error: FormatError) -> Self;
 }
 
 impl<E> From<E> for ReadError<E> {
@@ -117,7 +150,11 @@ impl<E: fmt::Display> fmt::Display for ReadError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::Source(e) => write!(f, "{e}"),
-            ReadError::NoModel { model } => write!(f, "model {model} not found"),
+            ReadError::NoModel { model } => write!(
+                f,
+                "there is no model {model} in this registry ({} is absent)",
+                crate::keys::log_key(model, 1)
+            ),
             ReadError::Integrity { key, detail } => {
                 write!(f, "integrity error at {key}: {detail}")
             }

@@ -271,7 +271,10 @@ fn an_entry_of_a_newer_format_stops_a_writer() {
 fn no_log_is_no_model() {
     let mem = Mem::default();
     let err = block_on(load_model(&mem, &name("nope"), Start::Log, Mode::Lenient)).unwrap_err();
-    assert_eq!(err.to_string(), "model nope not found");
+    assert_eq!(
+        err.to_string(),
+        "there is no model nope in this registry (models/nope/_log/00000000000000000001.json is absent)"
+    );
 }
 
 fn catalog(generation: u64) -> Vec<u8> {

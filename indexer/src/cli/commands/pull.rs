@@ -44,9 +44,8 @@ pub async fn run(args: PullArgs, ctx: &Context) -> Result<ExitStatus> {
         ))?;
     }
     printer.summary(format!(
-        "{}@{} ({}): {} file{} verified",
-        o.model,
-        o.version,
+        "{} ({}): {} file{} verified",
+        output::reference(&o.model, o.version),
         short_digest(&o.content_id),
         o.files.len(),
         plural(o.files.len())

@@ -240,6 +240,10 @@ pub fn print(ctx: &Context, o: &PushOutcome) -> Result<ExitStatus> {
             String::new()
         }
     ));
-    printer.line(format!("{}@{} {}", o.model, o.version, o.content_id))?;
+    printer.line(format!(
+        "{} {}",
+        output::reference(&o.model, o.version),
+        o.content_id
+    ))?;
     Ok(ExitStatus::Success)
 }

@@ -45,9 +45,8 @@ pub async fn run(args: ReproduceArgs, ctx: &Context) -> Result<ExitStatus> {
         printer.line(o.directory.join(f).display().to_string())?;
     }
     printer.summary(format!(
-        "{}@{}: reproduction kit written; start with {}",
-        o.model,
-        o.version,
+        "{}: reproduction kit written; start with {}",
+        output::reference(&o.model, o.version),
         o.directory.join("REPRODUCE.md").display()
     ));
     Ok(ExitStatus::Success)

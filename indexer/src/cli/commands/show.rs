@@ -50,7 +50,7 @@ pub async fn run(args: ShowArgs, ctx: &Context) -> Result<ExitStatus> {
     let deployments = deployments_of(&index, summary.version);
     if printer.json() {
         printer.document(&output::Show {
-            reference: format!("{}@{}", manifest.model, manifest.version),
+            reference: manifest.version_ref().to_string(),
             as_of: args.at,
             content_id: summary.content_id,
             seq: summary.seq,
@@ -63,7 +63,7 @@ pub async fn run(args: ShowArgs, ctx: &Context) -> Result<ExitStatus> {
         })?;
         return Ok(ExitStatus::Success);
     }
-    let mut lines = vec![format!("{}@{}", manifest.model, manifest.version)];
+    let mut lines = vec![manifest.version_ref().to_string()];
     if let Some(at) = args.at {
         lines.push(format!("as of:       {at}"));
     }

@@ -61,8 +61,8 @@ use shelf_format::{
 pub use compare::Compare;
 
 /// `model@N`.
-fn reference(model: &ModelName, version: u64) -> String {
-    format!("{model}@{version}")
+pub(crate) fn reference(model: &ModelName, version: u64) -> String {
+    shelf_format::VersionRef::new(model.clone(), version).to_string()
 }
 
 /// A stored object that could not be read, or is damaged.
