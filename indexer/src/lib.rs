@@ -15,6 +15,7 @@ pub mod history;
 pub mod init;
 pub mod lifecycle;
 pub mod location;
+pub(crate) mod parts;
 pub mod progress;
 pub mod pull;
 pub mod push;
@@ -25,6 +26,7 @@ pub mod reproduce;
 pub mod serve;
 pub mod site;
 pub mod texts;
+pub mod transfer;
 pub mod upload;
 pub mod verify;
 

@@ -19,6 +19,7 @@ use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
+use object_store::multipart::MultipartStore;
 use object_store::prefix::PrefixStore;
 use object_store::{
     BackoffConfig, ClientConfigKey, ObjectStore, ObjectStoreExt as _, ObjectStoreScheme,
@@ -144,32 +145,48 @@ impl Location {
 
     /// Open the store. With `create`, a local folder is created when missing.
     pub fn open(&self, create: bool) -> Result<Arc<dyn ObjectStore>> {
+        Ok(self.open_stores(create)?.0)
+    }
+
+    /// A [`Registry`](crate::Registry) on this location, with the store's multipart API
+    /// where it has one.
+    pub fn registry(&self, create: bool) -> Result<crate::Registry> {
+        let (store, parts) = self.open_stores(create)?;
+        let registry = crate::Registry::new(store, self.display());
+        Ok(match parts {
+            Some(parts) => registry.with_parts(parts),
+            None => registry,
+        })
+    }
+
+    /// The store, and its multipart API when it has one (the cloud stores).
+    fn open_stores(&self, create: bool) -> Result<Stores> {
         let refused = |e: object_store::Error| Error::Location {
             location: self.display(),
             rule: format!("{e} ({})", self.settings()),
         };
-        let store: Arc<dyn ObjectStore> = match self {
+        let store: Stores = match self {
             Location::S3 { bucket, prefix } => {
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
-                for (key, value) in TIMEOUTS {
+                for (key, value) in timeouts()? {
                     builder = builder.with_config(AmazonS3ConfigKey::Client(key), value);
                 }
                 let s3 = builder
                     .with_retry(retry_config())
                     .build()
                     .map_err(refused)?;
-                with_prefix(Arc::new(s3), prefix)
+                both(s3, prefix)
             }
             Location::Gcs { bucket, prefix } => {
                 let mut builder = GoogleCloudStorageBuilder::from_env().with_bucket_name(bucket);
-                for (key, value) in TIMEOUTS {
+                for (key, value) in timeouts()? {
                     builder = builder.with_config(GoogleConfigKey::Client(key), value);
                 }
                 let gcs = builder
                     .with_retry(retry_config())
                     .build()
                     .map_err(refused)?;
-                with_prefix(Arc::new(gcs), prefix)
+                both(gcs, prefix)
             }
             Location::Azure {
                 store,
@@ -178,7 +195,7 @@ impl Location {
                 ..
             } => {
                 let mut builder = MicrosoftAzureBuilder::from_env().with_url(store);
-                for (key, value) in TIMEOUTS {
+                for (key, value) in timeouts()? {
                     builder = builder.with_config(AzureConfigKey::Client(key), value);
                 }
                 let emulator = builder
@@ -198,10 +215,10 @@ impl Location {
                     .with_retry(retry_config())
                     .build()
                     .map_err(refused)?;
-                with_prefix(Arc::new(azure), prefix)
+                both(azure, prefix)
             }
-            Location::Local { path } => Arc::new(open_local(path, create)?),
-            Location::Memory => Arc::new(InMemory::new()),
+            Location::Local { path } => (Arc::new(open_local(path, create)?), None),
+            Location::Memory => (Arc::new(InMemory::new()), None),
         };
         Ok(store)
     }
@@ -323,11 +340,20 @@ fn truthy(value: &str) -> bool {
     )
 }
 
-fn with_prefix(store: Arc<dyn ObjectStore>, prefix: &str) -> Arc<dyn ObjectStore> {
+/// A store, and its multipart API when it has one.
+type Stores = (Arc<dyn ObjectStore>, Option<Arc<dyn MultipartStore>>);
+
+/// A cloud store under the registry's prefix, as objects and as parts.
+fn both<T: ObjectStore + MultipartStore>(
+    store: T,
+    prefix: &str,
+) -> (Arc<dyn ObjectStore>, Option<Arc<dyn MultipartStore>>) {
     if prefix.is_empty() {
-        store
+        let store = Arc::new(store);
+        (store.clone(), Some(store))
     } else {
-        Arc::new(PrefixStore::new(store, prefix))
+        let store = Arc::new(PrefixStore::new(store, prefix));
+        (store.clone(), Some(store))
     }
 }
 
@@ -348,11 +374,21 @@ fn open_local(path: &FsPath, create: bool) -> Result<LocalFileSystem> {
 }
 
 /// Timeouts, set on top of the settings read from the environment: a connection that
-/// can't be made fails within seconds, a request that stalls within two minutes.
-const TIMEOUTS: [(ClientConfigKey, &str); 2] = [
-    (ClientConfigKey::ConnectTimeout, "5s"),
-    (ClientConfigKey::Timeout, "120s"),
-];
+/// can't be made fails within seconds, a request that receives no byte for the idle
+/// timeout (`SHELF_IDLE_TIMEOUT`, 30 s) fails then, and a transfer that keeps flowing is
+/// never cut short (the overall limit is a year: it only bounds a request that trickles
+/// forever).
+fn timeouts() -> Result<[(ClientConfigKey, String); 3]> {
+    let idle = crate::transfer::idle_timeout()?;
+    Ok([
+        (ClientConfigKey::ConnectTimeout, "5s".into()),
+        (
+            ClientConfigKey::ReadTimeout,
+            format!("{}ms", idle.as_millis()),
+        ),
+        (ClientConfigKey::Timeout, "365d".into()),
+    ])
+}
 
 fn retry_config() -> RetryConfig {
     RetryConfig {

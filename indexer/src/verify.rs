@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt;
-use object_store::ObjectStoreExt as _;
 use sha2::{Digest as _, Sha256};
 use shelf_format::keys::ModelKey;
 use shelf_format::read::{ModelView, Problem};
@@ -42,14 +41,12 @@ pub(crate) async fn hash_stored(
     store: &dyn object_store::ObjectStore,
     location: &object_store::path::Path,
 ) -> Result<(u64, Digest)> {
-    let mut stream = store.get(location).await?.into_stream();
     let mut hasher = Sha256::new();
-    let mut n = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        n += chunk.len() as u64;
-        hasher.update(&chunk);
-    }
+    let n = crate::transfer::read_from(store, location, 0, |chunk| {
+        hasher.update(chunk);
+        Ok(())
+    })
+    .await?;
     Ok((n, Digest::from_bytes(hasher.finalize().into())))
 }
 
