@@ -698,6 +698,20 @@ pub fn path_conflict<'a>(paths: impl IntoIterator<Item = &'a ArtifactPath>) -> O
     })
 }
 
+/// The folder, inside the folder a version is pulled to, where `shelf pull` keeps its
+/// partial downloads (spec §3.2): no artifact may live under it.
+pub const PULL_PARTIAL_DIR: &str = ".shelf-partial";
+
+/// Why `path` can't be an artifact's, if it can't: it lies in [`PULL_PARTIAL_DIR`].
+pub fn reserved_path(path: &ArtifactPath) -> Option<String> {
+    (path.segments().next() == Some(PULL_PARTIAL_DIR)).then(|| {
+        format!(
+            "artifact path {:?} lies in {PULL_PARTIAL_DIR}/, the folder where shelf pull keeps partial downloads",
+            path.as_str()
+        )
+    })
+}
+
 /// Fill `format` and `kind` of a new manifest.
 pub fn manifest_kind() -> String {
     kind_of::<VersionManifest>()

@@ -3,17 +3,13 @@
 use std::io::Write;
 use std::path::{Path as FsPath, PathBuf};
 
-use futures::StreamExt;
-use object_store::ObjectStoreExt as _;
 use sha2::{Digest as _, Sha256};
+use shelf_format::documents::{PULL_PARTIAL_DIR, reserved_path};
 use shelf_format::{Artifact, Digest, Reference, VersionManifest, keys};
 
 use crate::error::{Error, Result};
 use crate::progress::Reporter;
 use crate::registry::{Registry, path};
-
-/// Suffix of a file being downloaded; renamed into place once verified.
-pub const PARTIAL_SUFFIX: &str = ".shelf-partial";
 
 /// What a pull did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,12 +58,22 @@ pub async fn pull(
     let manifest: VersionManifest = registry.manifest(&reference.model, &summary).await?;
     let mut files = Vec::new();
     let mut bytes_downloaded = 0;
+    if let Some(reserved) = manifest
+        .artifacts
+        .iter()
+        .find_map(|a| reserved_path(&a.path))
+    {
+        return Err(Error::Integrity {
+            key: keys::version_key(&manifest.model, manifest.version),
+            detail: format!("can't pull this version: {reserved}"),
+        });
+    }
     for artifact in &manifest.artifacts {
         let target = local_path(dir, artifact);
         let present = target.is_file()
             && matches!(file_digest(&target), Ok((n, d)) if n == artifact.size && d == artifact.digest);
         if !present {
-            download(registry, artifact, &target, reporter).await?;
+            download(registry, dir, artifact, &target, reporter).await?;
             bytes_downloaded += artifact.size;
         }
         files.push(PulledFile {
@@ -87,10 +93,18 @@ pub async fn pull(
     })
 }
 
-/// Stream one blob to `<target>.shelf-partial`, check size and hash, rename into place.
-/// On any failure the partial file is removed.
+/// Where the partial download of `artifact` lives: `<dir>/.shelf-partial/<hex digest>`
+/// (spec §3.2), a name that fits any file system and can't be an artifact's.
+fn partial_path(dir: &FsPath, artifact: &Artifact) -> PathBuf {
+    dir.join(PULL_PARTIAL_DIR).join(artifact.digest.hex())
+}
+
+/// Download one blob to its partial file, continuing what an interrupted pull left there,
+/// check size and hash, and rename it into place. A partial file whose bytes can't be
+/// the blob's is removed; one cut short by the network is kept for the next pull.
 async fn download(
     registry: &Registry,
+    dir: &FsPath,
     artifact: &Artifact,
     target: &FsPath,
     reporter: &dyn Reporter,
@@ -98,14 +112,21 @@ async fn download(
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
     }
-    let mut partial = target.as_os_str().to_owned();
-    partial.push(PARTIAL_SUFFIX);
-    let partial = PathBuf::from(partial);
-    let result = download_to(registry, artifact, &partial, reporter).await;
-    match result {
-        Ok(()) => std::fs::rename(&partial, target).map_err(|e| Error::io("write", target, e)),
+    let partial = partial_path(dir, artifact);
+    let partials = partial.parent().expect("a partial file is in a folder");
+    std::fs::create_dir_all(partials).map_err(|e| Error::io("create folder", partials, e))?;
+    match download_to(registry, artifact, &partial, reporter).await {
+        Ok(()) => {
+            std::fs::rename(&partial, target).map_err(|e| Error::io("write", target, e))?;
+            // The folder goes once no other partial download is in it.
+            let _ = std::fs::remove_dir(partials);
+            Ok(())
+        }
         Err(e) => {
-            let _ = std::fs::remove_file(&partial);
+            if !matches!(e, Error::Store(_)) {
+                let _ = std::fs::remove_file(&partial);
+                let _ = std::fs::remove_dir(partials);
+            }
             Err(e)
         }
     }
@@ -118,55 +139,70 @@ async fn download_to(
     reporter: &dyn Reporter,
 ) -> Result<()> {
     let key = keys::blob_key(&artifact.digest);
-    let result = match registry.store().get(&path(&key)).await {
-        Ok(r) => r,
-        Err(object_store::Error::NotFound { .. }) => {
-            return Err(Error::Integrity {
-                key,
-                detail: format!("blob of {} is missing", artifact.path),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let progress = reporter.transfer(artifact.path.as_str(), artifact.size);
-    let mut file = std::fs::File::create(partial).map_err(|e| Error::io("write", partial, e))?;
+    let write_error = |e| Error::io("write", partial, e);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(partial)
+        .map_err(write_error)?;
+    // What an interrupted pull left: re-hashed, then continued from its end.
     let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    let mut stream = result.into_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        hasher.update(&chunk);
-        size += chunk.len() as u64;
-        if size > artifact.size {
-            break;
+    let mut size = std::io::copy(&mut file, &mut hasher).map_err(write_error)?;
+    if size > artifact.size {
+        file.set_len(0).map_err(write_error)?;
+        hasher = Sha256::new();
+        size = 0;
+    }
+    let progress = reporter.transfer(artifact.path.as_str(), artifact.size);
+    progress.inc(size);
+    if size < artifact.size {
+        let read = crate::transfer::read_from(
+            registry.store().as_ref(),
+            &path(&key),
+            size,
+            |chunk: &[u8]| {
+                let n = chunk.len() as u64;
+                if size + n > artifact.size {
+                    return Err(Error::Integrity {
+                        key: key.clone(),
+                        detail: format!(
+                            "{} does not match its manifest: expected {} bytes, got more",
+                            artifact.path, artifact.size
+                        ),
+                    });
+                }
+                hasher.update(chunk);
+                file.write_all(chunk).map_err(write_error)?;
+                size += n;
+                progress.inc(n);
+                Ok(())
+            },
+        )
+        .await;
+        match read {
+            Ok(_) => {}
+            Err(Error::Store(object_store::Error::NotFound { .. })) => {
+                return Err(Error::Integrity {
+                    key,
+                    detail: format!("blob of {} is missing", artifact.path),
+                });
+            }
+            Err(e) => {
+                let _ = file.sync_all();
+                return Err(e);
+            }
         }
-        file.write_all(&chunk)
-            .map_err(|e| Error::io("write", partial, e))?;
-        progress.inc(chunk.len() as u64);
     }
     progress.finish();
-    file.sync_all()
-        .map_err(|e| Error::io("write", partial, e))?;
+    file.sync_all().map_err(write_error)?;
     let digest = Digest::from_bytes(hasher.finalize().into());
     if size != artifact.size || digest != artifact.digest {
         return Err(Error::Integrity {
             key,
             detail: format!(
-                "{} does not match its manifest: expected {} bytes with {}, got {}{} bytes with {}",
-                artifact.path,
-                artifact.size,
-                artifact.digest,
-                if size > artifact.size {
-                    "more than "
-                } else {
-                    ""
-                },
-                size,
-                if size > artifact.size {
-                    "an unknown hash".to_string()
-                } else {
-                    digest.to_string()
-                }
+                "{} does not match its manifest: expected {} bytes with {}, got {size} bytes with {digest}",
+                artifact.path, artifact.size, artifact.digest,
             ),
         });
     }
