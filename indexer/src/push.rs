@@ -427,6 +427,12 @@ impl Push {
                 "cannot push these files together: {conflict}"
             )));
         }
+        if let Some(reserved) = inputs
+            .iter()
+            .find_map(|i| shelf_format::documents::reserved_path(&i.path))
+        {
+            return Err(Error::Usage(format!("cannot push this file: {reserved}")));
+        }
         let lock = req
             .env_lock
             .as_deref()
@@ -559,6 +565,7 @@ impl<'r> PreparedPush<'r> {
             )
             .await?;
             bytes_uploaded += up.bytes_uploaded;
+            notes.extend(up.note.clone());
             artifacts.push(Artifact {
                 path: input.path.clone(),
                 size: up.size,

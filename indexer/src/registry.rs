@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
+use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
 use shelf_format::read::{self, Mode, ModelView, Problem, Source, Start};
@@ -44,6 +45,8 @@ use crate::read::Listing;
 use crate::reindex::ReindexReport;
 use crate::verify::VerifyReport;
 
+/// Times a listing that fails midway is read again.
+const LIST_ATTEMPTS: u32 = 3;
 /// How long the first request of a command may take before the store is declared
 /// unreachable.
 pub const FIRST_ANSWER_DEADLINE: Duration = Duration::from_secs(10);
@@ -55,6 +58,9 @@ pub(crate) const READ_CONCURRENCY: usize = 16;
 #[derive(Clone)]
 pub struct Registry {
     store: Arc<dyn ObjectStore>,
+    /// The same store's multipart API, where it has one (S3, GCS, Azure): uploads then
+    /// retry every request and resume.
+    parts: Option<Arc<dyn MultipartStore>>,
     location: String,
 }
 
@@ -102,15 +108,26 @@ impl Registry {
     pub fn new(store: Arc<dyn ObjectStore>, location: impl Into<String>) -> Self {
         Registry {
             store,
+            parts: None,
             location: location.into(),
         }
+    }
+
+    /// With the store's multipart API (the same objects as the store's).
+    pub fn with_parts(mut self, parts: Arc<dyn MultipartStore>) -> Self {
+        self.parts = Some(parts);
+        self
+    }
+
+    /// The store's multipart API, if it has one.
+    pub fn parts(&self) -> Option<Arc<dyn MultipartStore>> {
+        self.parts.clone()
     }
 
     /// Open the registry at a location (see [`Location::parse`]). Does not check that a
     /// registry exists there; operations that need one say so.
     pub fn open(location: &str) -> Result<Self> {
-        let parsed = Location::parse(location)?;
-        Ok(Registry::new(parsed.open(false)?, parsed.display()))
+        Location::parse(location)?.registry(false)
     }
 
     /// The store itself, for tests and tools that inspect raw objects.
@@ -175,12 +192,29 @@ impl Registry {
     /// All keys under `prefix`, with sizes.
     pub async fn list_keys(&self, prefix: &str) -> Result<Vec<(String, u64)>> {
         let prefix = (!prefix.is_empty()).then(|| path(prefix));
-        Ok(self
-            .store
-            .list(prefix.as_ref())
-            .map_ok(|meta| (meta.location.to_string(), meta.size))
-            .try_collect()
-            .await?)
+        // A listing is paged, and object_store retries each page's request but not a
+        // body that breaks while it is read: the whole listing is read again instead.
+        let mut attempt = 0u32;
+        loop {
+            let listed: object_store::Result<Vec<(String, u64)>> = self
+                .store
+                .list(prefix.as_ref())
+                .map_ok(|meta| (meta.location.to_string(), meta.size))
+                .try_collect()
+                .await;
+            match listed {
+                Ok(listed) => return Ok(listed),
+                Err(e)
+                    if attempt < LIST_ATTEMPTS
+                        && !matches!(e, object_store::Error::NotFound { .. }) =>
+                {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, "listing interrupted; listing again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Every model with a log, found by listing the log keys (the CLI has list

@@ -8,14 +8,17 @@
 
 use std::io::Read;
 use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
+use object_store::multipart::MultipartStore;
 use object_store::{ObjectStoreExt as _, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 use shelf_format::{Digest, keys};
 
 use crate::error::{Error, Result};
 use crate::failpoint;
+use crate::parts::PartsUpload;
 use crate::progress::Reporter;
 use crate::registry::{Registry, path};
 
@@ -25,12 +28,15 @@ pub const PART_SIZE: usize = 8 * 1024 * 1024;
 pub const PART_CONCURRENCY: usize = 8;
 
 /// The result of uploading one file.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Uploaded {
     pub size: u64,
     pub digest: Digest,
     /// Bytes sent to the store (0 when the blob was already there).
     pub bytes_uploaded: u64,
+    /// What the user should know of the upload (it resumed an interrupted one, or could
+    /// not).
+    pub note: Option<String>,
 }
 
 fn read_error(path: &FsPath) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -38,7 +44,7 @@ fn read_error(path: &FsPath) -> impl FnOnce(std::io::Error) -> Error + '_ {
 }
 
 /// Read up to `buf.len()` bytes, fewer only at the end of the file.
-fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..]) {
@@ -101,6 +107,7 @@ pub async fn upload_bytes(
             size,
             digest,
             bytes_uploaded: 0,
+            note: None,
         });
     }
     let progress = reporter.transfer(label, size);
@@ -116,6 +123,7 @@ pub async fn upload_bytes(
         size,
         digest,
         bytes_uploaded: sent,
+        note: None,
     })
 }
 
@@ -140,6 +148,7 @@ pub async fn upload_file(
                 size,
                 digest,
                 bytes_uploaded: 0,
+                note: None,
             });
         }
     }
@@ -179,6 +188,9 @@ async fn upload_streaming(
     size: u64,
     reporter: &dyn Reporter,
 ) -> Result<Uploaded> {
+    if let Some(parts) = registry.parts() {
+        return upload_parts(registry, parts, source, label, size, reporter).await;
+    }
     let id: u128 = rand::random();
     let staging = keys::upload_key(&format!("{id:032x}"));
     let (total, digest) =
@@ -200,12 +212,74 @@ async fn upload_streaming(
             size: total,
             digest,
             bytes_uploaded: 2 * total,
+            note: None,
         });
     }
     Ok(Uploaded {
         size: total,
         digest,
         bytes_uploaded: total,
+        note: None,
+    })
+}
+
+/// [`upload_streaming`] on a store with a multipart API: every request retried, an
+/// interrupted upload resumed (see [`crate::parts`]).
+async fn upload_parts(
+    registry: &Registry,
+    parts: Arc<dyn MultipartStore>,
+    source: &FsPath,
+    label: &str,
+    size: u64,
+    reporter: &dyn Reporter,
+) -> Result<Uploaded> {
+    let id: u128 = rand::random();
+    let staging = keys::upload_key(&format!("{id:032x}"));
+    fn upload<'a>(
+        registry: &'a Registry,
+        parts: &Arc<dyn MultipartStore>,
+        source: &'a FsPath,
+        label: &'a str,
+        size: u64,
+        key: &'a str,
+        resume: bool,
+    ) -> PartsUpload<'a> {
+        PartsUpload {
+            objects: registry.store().as_ref(),
+            parts: parts.clone(),
+            location: registry.location(),
+            source,
+            key,
+            label,
+            size,
+            part_size: PART_SIZE,
+            concurrency: PART_CONCURRENCY,
+            resume,
+        }
+    }
+    let staged = upload(registry, &parts, source, label, size, &staging, true)
+        .run(None, reporter)
+        .await?;
+    let key = keys::blob_key(&staged.digest);
+    let published = publish_staged(registry, &staged.key, &key, staged.size).await;
+    let _ = registry.store().delete(&path(&staged.key)).await;
+    let mut sent = staged.sent;
+    if let Err(e) = published {
+        if matches!(e, Error::Integrity { .. }) {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "copy from staging failed; uploading to the blob key directly");
+        let direct = upload(registry, &parts, source, label, size, &key, false)
+            .run(Some(staged.digest), reporter)
+            .await?;
+        check_blob(registry, &key, direct.size).await?;
+        sent += direct.sent;
+    }
+    Ok(Uploaded {
+        size: staged.size,
+        digest: staged.digest,
+        bytes_uploaded: sent,
+        note: staged.note,
     })
 }
 

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use shelf::{InitOptions, Location, Registry};
+use shelf::{InitOptions, Location};
 use shelf_format::units::human_size;
 
 use super::super::{Context, ExitStatus, args, output};
@@ -20,7 +20,7 @@ pub struct InitArgs {
 pub async fn run(args: InitArgs, ctx: &Context) -> Result<ExitStatus> {
     let location = Location::parse(&ctx.location())?;
     // A registry that does not exist yet: open the store creating its folder.
-    let registry = Registry::new(location.open(true)?, location.display());
+    let registry = location.registry(true)?;
     let name = args.name.unwrap_or_else(|| default_name(&location));
     let outcome = registry
         .init(&InitOptions {
