@@ -14,6 +14,7 @@
 //! | `serve`       | `shelf serve` over HTTP                                             |
 //! | `inspect`     | model-file introspection on files written by the real libraries     |
 //! | `integrity`   | truth never taken from derived files; faults never leave a wrong answer |
+//! | `faults`      | push, pull, verify, reindex over a fault-injecting proxy in front of S3 |
 //! | `security`    | hostile input never runs, misleads or leaks (red-team replays)      |
 //! | `stores`      | per-store behaviour: Azure URLs, bad settings, GCS's preconditions  |
 //! | `terminal`    | hostile stored text never reaches a terminal raw                    |
@@ -31,6 +32,7 @@ mod cli;
 mod concurrency;
 mod conformance;
 mod example;
+mod faults;
 mod inspect;
 mod integrity;
 mod lifecycle;

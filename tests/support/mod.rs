@@ -22,6 +22,8 @@ pub mod fixture;
 pub mod gcs;
 /// A private S3 server that checks request signatures.
 pub mod moto_auth;
+/// A fault-injecting HTTP proxy in front of the S3 test server.
+pub mod proxy;
 /// A store that records requests, to pin what an operation costs.
 pub mod recording;
 /// Strict copies of the `--json` documents.
