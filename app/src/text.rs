@@ -31,10 +31,15 @@ pub fn headline_metric(metrics: &BTreeMap<Key, f64>) -> Option<(&Key, f64)> {
         .map(|(k, v)| (k, *v))
 }
 
-/// A number with at most 4 significant decimals, no trailing zeros.
+/// A number with at most 4 significant decimals, no trailing zeros; a number too small
+/// for 4 decimals in scientific notation with 4 significant digits (`1.5e-7`), never `0`.
 pub fn number(x: f64) -> String {
     if x == x.trunc() && x.abs() < 1e15 {
         return format!("{x:.0}");
+    }
+    if x.abs() < 5e-5 {
+        let rounded: f64 = format!("{x:.3e}").parse().unwrap_or(x);
+        return format!("{rounded:e}");
     }
     let s = if x.abs() >= 1000.0 {
         format!("{x:.1}")
@@ -103,9 +108,10 @@ pub fn parse_datetime_local(value: &str) -> Option<Timestamp> {
     full.parse().ok()
 }
 
-/// A traffic share: `90%`, `12.5%`.
+/// A traffic share, written as the CLI writes it: `90%`, `12.5%`, `33.333333%`, and a
+/// share too small for 6 decimals as it is (`1e-300%`), never `0%`.
 pub fn percent(x: f64) -> String {
-    format!("{}%", number(x))
+    format!("{}%", shelf_format::lifecycle::percent(x))
 }
 
 /// `label=value` pairs of a version, for lists.
@@ -262,6 +268,18 @@ mod tests {
         assert_eq!(axis_time(t.millis(), day), "11-28 10:00");
         assert_eq!(percent(90.0), "90%");
         assert_eq!(percent(12.5), "12.5%");
+        assert_eq!(percent(1e-300), "1e-300%");
+    }
+
+    #[test]
+    fn tiny_numbers_are_not_shown_as_zero() {
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(0.12345), "0.1235");
+        assert_eq!(number(0.0001), "0.0001");
+        assert_eq!(number(1.5e-7), "1.5e-7");
+        assert_eq!(number(-1.23456e-9), "-1.235e-9");
+        assert_eq!(number(1e-300), "1e-300");
+        assert_eq!(delta(2e-6), "+2e-6");
     }
 
     #[test]
