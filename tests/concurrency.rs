@@ -203,3 +203,95 @@ fn a_push_killed_at_any_step_leaves_no_partial_version_and_a_rerun_converges() {
         });
     }
 }
+
+/// Idempotent pushes (docs/format.md §6.2): a CI job retried with the same key gets the
+/// version it registered the first time, also when the retries run at once; the same key
+/// with other files is refused and writes nothing.
+#[test]
+fn pushes_with_one_idempotency_key_register_one_version() {
+    for backend in [Backend::local(), Backend::s3()] {
+        assert_code(&run(backend.shelf().arg("init")), 0);
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir.path().join("model.bin"), &bytes(1, 4096));
+        let push = |key: &str, file: &std::path::Path| {
+            backend
+                .shelf()
+                .args(["push", "retried", "--json", "--metric", "f1=0.9"])
+                .args(["--idempotency-key", key])
+                .arg(file)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn shelf push")
+        };
+        // Six retries of one job at once: one registers, the others find it.
+        let outs: Vec<_> = (0..6)
+            .map(|_| push("pipeline-81723/train", &file))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let mut fresh = 0;
+        for out in &outs {
+            assert_code(out, 0);
+            let doc = json(out);
+            assert_eq!(doc["version"], 1, "{}: {doc}", backend.name());
+            if doc["already_registered"] == false {
+                fresh += 1;
+            } else {
+                let notes = doc["notes"].to_string();
+                assert!(
+                    notes.contains("retried@1 was already registered with idempotency key"),
+                    "{doc}"
+                );
+            }
+        }
+        assert_eq!(fresh, 1, "{}: exactly one push registers", backend.name());
+        // Later, once more.
+        let again = push("pipeline-81723/train", &file)
+            .wait_with_output()
+            .unwrap();
+        assert_code(&again, 0);
+        assert_eq!(json(&again)["already_registered"], true);
+
+        // Another job's key registers the next version; the first key with other bytes
+        // is refused, naming the key, the version and what differs.
+        let other = push("pipeline-81724/train", &file)
+            .wait_with_output()
+            .unwrap();
+        assert_code(&other, 0);
+        assert_eq!(json(&other)["version"], 2);
+        let changed = write_file(&dir.path().join("model.bin"), &bytes(2, 4096));
+        let refused = push("pipeline-81723/train", &changed)
+            .wait_with_output()
+            .unwrap();
+        assert_code(&refused, 2);
+        let err = crate::support::stderr(&refused);
+        assert!(
+            err.contains("\"pipeline-81723/train\"")
+                && err.contains("retried@1")
+                && err.contains("artifacts"),
+            "{err}"
+        );
+        let registry = backend.registry();
+        let state = block_on(registry.load_model(
+            &ModelName::new("retried").unwrap(),
+            shelf_format::read::Mode::Strict,
+        ))
+        .unwrap();
+        assert_eq!(state.index.versions.len(), 2, "{}", backend.name());
+        assert_eq!(
+            state.index.versions[0].idempotency_key.as_deref(),
+            Some("pipeline-81723/train")
+        );
+
+        for bad in ["", "has space", "semi;colon", &"k".repeat(201)] {
+            let out = push(bad, &file).wait_with_output().unwrap();
+            assert_code(&out, 2);
+            assert!(
+                crate::support::stderr(&out).contains("invalid idempotency key"),
+                "{bad:?}"
+            );
+        }
+    }
+}

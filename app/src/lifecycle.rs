@@ -144,6 +144,7 @@ mod tests {
             branch: branch.map(|b| b.parse().unwrap()),
             subject: Default::default(),
             datasets: Vec::new(),
+            idempotency_key: None,
         }
     }
 

@@ -133,6 +133,7 @@ mod tests {
             branch: None,
             subject: Default::default(),
             datasets,
+            idempotency_key: None,
         }
     }
 

@@ -164,6 +164,26 @@ pub struct VersionManifest {
     /// The datasets it was trained and evaluated on, with their roles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<DatasetLink>,
+    /// The key the writer was given to make its push idempotent (§6.2): a writer given
+    /// the same key again for this model returns this version instead of registering
+    /// another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// The longest idempotency key, in bytes.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// Check an idempotency key (§6.2): 1 to [`MAX_IDEMPOTENCY_KEY`] characters among ASCII
+/// letters, digits and `. _ : / @ + = -` (what CI systems put in job and run ids).
+pub fn check_idempotency_key(key: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._:/@+=-".contains(c);
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.chars().all(allowed) {
+        return Err(format!(
+            "invalid idempotency key {key:?}: 1 to {MAX_IDEMPOTENCY_KEY} characters among ASCII letters, digits and . _ : / @ + = -"
+        ));
+    }
+    Ok(())
 }
 
 /// Lineage: the version a version comes from, pinned by its content id.
@@ -224,6 +244,7 @@ impl VersionManifest {
             code: None,
             run: None,
             datasets: Vec::new(),
+            idempotency_key: None,
         }
     }
 
@@ -417,6 +438,9 @@ pub struct VersionSummary {
     /// The manifest's `datasets`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub datasets: Vec<DatasetLink>,
+    /// The manifest's `idempotency_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
 }
 
 /// Metrics of a version measured after it was registered, from one `evaluation` event.
@@ -495,6 +519,7 @@ impl VersionSummary {
             branch: manifest.branch.clone(),
             subject: manifest.subject,
             datasets: manifest.datasets.clone(),
+            idempotency_key: manifest.idempotency_key.clone(),
         }
     }
 }

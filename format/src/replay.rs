@@ -130,6 +130,14 @@ impl ModelIndex {
         self.versions.last().map_or(0, |v| v.version)
     }
 
+    /// The version registered with this idempotency key, if any (§6.2): the first, when
+    /// a hand-written log holds it twice.
+    pub fn registered_with_key(&self, key: &str) -> Option<&VersionSummary> {
+        self.versions
+            .iter()
+            .find(|v| v.idempotency_key.as_deref() == Some(key))
+    }
+
     /// The sequence number the next log entry must have.
     pub fn next_seq(&self) -> u64 {
         self.head.map_or(1, |h| h.seq + 1)

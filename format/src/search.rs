@@ -324,6 +324,7 @@ mod tests {
             branch: None,
             subject: Default::default(),
             datasets: Vec::new(),
+            idempotency_key: None,
         }
     }
 

@@ -75,6 +75,11 @@ impl<'r> Appender<'r> {
         Ok(Appender { registry, view })
     }
 
+    /// The registry the log is in.
+    pub fn registry(&self) -> &'r Registry {
+        self.registry
+    }
+
     /// The model's state after the entries committed so far.
     pub fn state(&self) -> &ModelIndex {
         &self.view.index

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path as FsPath, PathBuf};
 
 use shelf_format::{
-    Artifact, ArtifactPath, BranchName, Code, Digest, Environment, Event, Key, ModelName,
-    ParamValue, Parent, Reference, Run, StoredFile, Subject, VersionManifest,
+    Artifact, ArtifactPath, BranchName, Code, Digest, Environment, Event, Key, ModelIndex,
+    ModelName, ParamValue, Parent, Reference, Run, StoredFile, Subject, VersionManifest,
+    VersionSummary,
 };
 
 use crate::capture::environment::{LockFile, read_lock};
@@ -50,6 +51,9 @@ pub struct PushRequest {
     /// Follow symbolic links that leave a pushed folder (each one is listed in the
     /// outcome's notes); without it such a link is refused.
     pub follow_symlinks: bool,
+    /// Recorded in the manifest; a version of this model already registered with it is
+    /// returned instead of registering another (docs/format.md §6.2).
+    pub idempotency_key: Option<String>,
 }
 
 impl PushRequest {
@@ -72,6 +76,7 @@ impl PushRequest {
             run: None,
             datasets: Vec::new(),
             follow_symlinks: false,
+            idempotency_key: None,
         }
     }
 }
@@ -108,6 +113,9 @@ pub struct PushOutcome {
     pub bytes_uploaded: u64,
     /// Commit attempts (more than 1 when other writers committed first).
     pub attempts: u32,
+    /// True when the request's idempotency key had registered this version already:
+    /// nothing new was committed.
+    pub already_registered: bool,
     /// Derived files that could not be refreshed (the version is committed all the same).
     pub warnings: Vec<String>,
     /// Where credential-looking text was redacted before writing (`run.command`…).
@@ -415,6 +423,9 @@ impl Push {
         registry: &'r Registry,
         req: &PushRequest,
     ) -> Result<PreparedPush<'r>> {
+        if let Some(key) = &req.idempotency_key {
+            shelf_format::documents::check_idempotency_key(key).map_err(Error::Usage)?;
+        }
         let (req, mut redacted) = crate::texts::push_request(req)?;
         let Inputs {
             files: inputs,
@@ -634,6 +645,9 @@ impl UploadedPush<'_> {
     /// refresh the derived files.
     pub async fn commit(mut self) -> Result<PushOutcome> {
         failpoint::hit("before-commit");
+        if let Some(existing) = self.registered_with_key(self.appender.state()) {
+            return self.already_registered(existing).await;
+        }
         let req = &self.req;
         let (artifacts, environment, parent, datasets) = (
             &self.artifacts,
@@ -641,9 +655,20 @@ impl UploadedPush<'_> {
             &self.parent,
             &self.datasets,
         );
+        // A writer with the same key may commit first (a CI job retried while the first
+        // attempt still ran): after every lost race the replayed log is looked at again.
+        let mut found = None;
+        let key = req.idempotency_key.as_deref();
         let committed = self
             .appender
             .commit(&req.author, None, |index, time| {
+                if let Some(existing) = key.and_then(|k| index.registered_with_key(k)) {
+                    found = Some(existing.clone());
+                    return Err(Error::Usage(format!(
+                        "idempotency key {:?} was used by another writer",
+                        key.unwrap_or_default()
+                    )));
+                }
                 let version = index.latest_version() + 1;
                 let manifest = VersionManifest {
                     description: req.description.clone(),
@@ -658,6 +683,7 @@ impl UploadedPush<'_> {
                     code: req.code.clone(),
                     run: req.run.clone(),
                     datasets: datasets.clone(),
+                    idempotency_key: req.idempotency_key.clone(),
                     ..VersionManifest::new(req.model.clone(), version, time, req.author.clone())
                 };
                 let event = Event::Register {
@@ -667,7 +693,11 @@ impl UploadedPush<'_> {
                 };
                 Ok((event, manifest))
             })
-            .await?;
+            .await;
+        let committed = match (committed, found) {
+            (Err(_), Some(existing)) => return self.already_registered(existing).await,
+            (committed, _) => committed?,
+        };
         failpoint::hit("after-commit");
         let manifest = committed.extra;
         let content_id = manifest.content_id()?;
@@ -682,9 +712,76 @@ impl UploadedPush<'_> {
             artifacts: self.pushed,
             bytes_uploaded: self.bytes_uploaded,
             attempts: committed.attempts,
+            already_registered: false,
             warnings,
             redacted: self.redacted,
             notes: self.notes,
+        })
+    }
+
+    /// The version the request's idempotency key registered, in this replayed state.
+    fn registered_with_key(&self, state: &ModelIndex) -> Option<VersionSummary> {
+        let key = self.req.idempotency_key.as_deref()?;
+        state.registered_with_key(key).cloned()
+    }
+
+    /// The outcome of a push whose idempotency key registered `existing` already: the
+    /// same request again returns it; other files or values under the same key are
+    /// refused, naming the first difference.
+    async fn already_registered(self, existing: VersionSummary) -> Result<PushOutcome> {
+        let req = &self.req;
+        let key = req.idempotency_key.clone().unwrap_or_default();
+        let manifest = self
+            .appender
+            .registry()
+            .manifest(&req.model, &existing)
+            .await?;
+        let files = |artifacts: &[Artifact]| -> Vec<(ArtifactPath, u64, Digest)> {
+            artifacts
+                .iter()
+                .map(|a| (a.path.clone(), a.size, a.digest))
+                .collect()
+        };
+        let differs = [
+            (
+                "artifacts",
+                files(&manifest.artifacts) != files(&self.artifacts),
+            ),
+            ("description", manifest.description != req.description),
+            ("metrics", manifest.metrics != req.metrics),
+            ("params", manifest.params != req.params),
+            ("labels", manifest.labels != req.labels),
+            ("parent", manifest.parent != self.parent),
+            ("branch", manifest.branch != req.branch),
+            ("datasets", manifest.datasets != self.datasets),
+        ]
+        .into_iter()
+        .find_map(|(what, differs)| differs.then_some(what));
+        if let Some(what) = differs {
+            return Err(Error::Usage(format!(
+                "idempotency key {key:?} already registered {}@{} with other {what}: use a new key for a new version",
+                req.model, existing.version
+            )));
+        }
+        let mut notes = self.notes;
+        notes.push(format!(
+            "{}@{} was already registered with idempotency key {key:?} (at {}, by {}); nothing new was committed",
+            req.model, existing.version, existing.created_at, existing.created_by
+        ));
+        Ok(PushOutcome {
+            model: req.model.clone(),
+            version: existing.version,
+            content_id: existing.content_id,
+            seq: existing.seq,
+            created_at: existing.created_at,
+            created_by: existing.created_by.clone(),
+            artifacts: self.pushed,
+            bytes_uploaded: self.bytes_uploaded,
+            attempts: 0,
+            already_registered: true,
+            warnings: Vec::new(),
+            redacted: self.redacted,
+            notes,
         })
     }
 }

@@ -104,6 +104,7 @@ pub struct Push {
     pub artifacts: Vec<PushedArtifact>,
     pub bytes_uploaded: u64,
     pub attempts: u32,
+    pub already_registered: bool,
     pub warnings: Vec<String>,
     pub redacted: Vec<String>,
     pub notes: Vec<String>,
@@ -158,6 +159,8 @@ pub struct VersionSummary {
     /// Dataset links, as docs/format.md §5.10 (checked with [`exact`]).
     #[serde(default)]
     pub datasets: Vec<Value>,
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -82,6 +82,11 @@ pub struct PushArgs {
     /// without it such links are refused
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Make the push idempotent: a key unique to the job (a CI run id). When a version of
+    /// this model was already registered with this key, it is returned and nothing new is
+    /// committed (the same key with other files or values is refused)
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
 }
 
 /// Capture of the code and the command, shared by `push` and `dataset push`.
@@ -164,6 +169,7 @@ fn request(args: PushArgs, ctx: &Context) -> Result<PushRequest> {
     }
     request.env_lock = args.env_lock;
     request.follow_symlinks = args.follow_symlinks;
+    request.idempotency_key = args.idempotency_key;
     let (code, run) = capture_code(&args.capture);
     request.code = code;
     let mut run = run.unwrap_or_default();
@@ -241,9 +247,14 @@ pub fn print(ctx: &Context, o: &PushOutcome) -> Result<ExitStatus> {
         }
     ));
     printer.line(format!(
-        "{} {}",
+        "{} {}{}",
         output::reference(&o.model, o.version),
-        o.content_id
+        o.content_id,
+        if o.already_registered {
+            " (already registered)"
+        } else {
+            ""
+        }
     ))?;
     Ok(ExitStatus::Success)
 }

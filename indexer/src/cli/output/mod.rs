@@ -186,6 +186,9 @@ pub struct Push {
     pub bytes_uploaded: u64,
     /// Commit attempts (more than 1 when other writers committed first).
     pub attempts: u32,
+    /// True when the idempotency key had already registered this version: nothing new
+    /// was committed.
+    pub already_registered: bool,
     /// Derived files that could not be refreshed (the version is committed all the same;
     /// `shelf reindex` repairs them).
     pub warnings: Vec<String>,
@@ -217,6 +220,7 @@ impl From<&shelf::PushOutcome> for Push {
                 .collect(),
             bytes_uploaded: o.bytes_uploaded,
             attempts: o.attempts,
+            already_registered: o.already_registered,
             warnings: o.warnings.clone(),
             redacted: o.redacted.clone(),
             notes: o.notes.clone(),
