@@ -488,3 +488,6 @@ fn content_id_prefixes_that_match_several_versions_are_ambiguous() {
         "fraud@sha256: is ambiguous: it matches fraud@1, fraud@2; give more digits"
     );
 }
+
+#[path = "tests/properties.rs"]
+mod properties;
