@@ -429,3 +429,57 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// Lifecycle commands over a faulty network: the log entry's answer lost, the log's
+/// entries cut mid-body while the writer replays: each event is recorded exactly once.
+#[test]
+fn lifecycle_events_are_recorded_once_through_faults() {
+    let f = Faulty::new();
+    let file = f.file("weights.bin", 8, 1000);
+    f.push_direct("life", &file);
+    let commands: [&[&str]; 4] = [
+        &["alias", "set", "life@1", "production", "--reason", "first"],
+        &["status", "life@1", "validated", "--reason", "offline eval"],
+        &[
+            "deploy",
+            "life@1",
+            "--target",
+            "eu-prod",
+            "--traffic",
+            "100",
+            "--reason",
+            "go",
+        ],
+        &["tag", "life@1", "reviewed=yes"],
+    ];
+    for args in commands {
+        f.proxy.clear();
+        let before = f.proxy.faulted().len();
+        f.proxy
+            .inject(Rule::new("GET", "/_log/", 1, Fault::ResetAfter(20)));
+        f.proxy
+            .inject(Rule::new("PUT", "/_log/", 1, Fault::AnswerLost));
+        let out = run(f.shelf().args(args).arg("--json"));
+        assert_code(&out, 0);
+        assert_eq!(
+            f.proxy.faulted().len() - before,
+            2,
+            "{args:?}: both faults hit"
+        );
+    }
+    f.proxy.clear();
+    let log = json(&run(f.shelf().args(["log", "life", "--json"])));
+    let types: Vec<_> = log["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        ["register", "alias-set", "status", "deployment", "tag"],
+        "{log}"
+    );
+    let verify = json(&run(f.shelf().args(["verify", "--json"])));
+    assert_eq!(verify["clean"], true, "{verify}");
+}

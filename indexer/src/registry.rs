@@ -103,6 +103,10 @@ impl Source for Registry {
     }
 }
 
+/// How many times [`Registry::get_bytes`] reads an object before a transient failure is
+/// an error.
+pub const READ_ATTEMPTS: u32 = 4;
+
 impl Registry {
     /// A registry on `store`; `location` is shown in messages.
     pub fn new(store: Arc<dyn ObjectStore>, location: impl Into<String>) -> Self {
@@ -142,11 +146,29 @@ impl Registry {
     // ---- objects -----------------------------------------------------------------------
 
     /// The bytes at `key`, or `None` when absent.
+    ///
+    /// A read that fails for a transient reason (a body cut midway by a reset, which the
+    /// HTTP client does not retry, or an error left after the client's retries) is made
+    /// again from the start, up to [`READ_ATTEMPTS`] times. From the start: a derived
+    /// document may be replaced between two reads, and halves of two versions must not
+    /// be joined.
     pub async fn get_bytes(&self, key: &str) -> Result<Option<Bytes>> {
-        match self.store.get(&path(key)).await {
-            Ok(result) => Ok(Some(result.bytes().await?)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
+        let mut attempt = 1;
+        loop {
+            let read = match self.store.get(&path(key)).await {
+                Ok(result) => result.bytes().await,
+                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(bytes) => return Ok(Some(bytes)),
+                Err(e) if attempt < READ_ATTEMPTS && crate::parts::transient(&e) => {
+                    tracing::warn!(key, attempt, error = %e, "read failed; reading again");
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     }
 
