@@ -580,6 +580,25 @@ fn error_code(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// D3: a 120 s overall deadline cut every download longer than that, however fast
+    /// its bytes flowed. The limits are a connect timeout and an idle timeout; the overall
+    /// one only bounds a request that trickles for a year. (`tests/faults.rs` drives
+    /// throttled and stalled bodies through a proxy.)
+    #[test]
+    fn a_transfer_is_bounded_by_inactivity_not_by_its_length() {
+        let limits = timeouts().unwrap();
+        let limit = |key: ClientConfigKey| {
+            limits
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(limit(ClientConfigKey::ConnectTimeout), "5s");
+        assert_eq!(limit(ClientConfigKey::ReadTimeout), "30000ms");
+        assert_eq!(limit(ClientConfigKey::Timeout), "365d");
+    }
+
     #[test]
     fn parses_locations() {
         assert_eq!(
