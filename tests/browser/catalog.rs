@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use super::fixtures::{DEMAND, FRAUD, Site, VISION, many_models, sample_registry};
+use super::fixtures::{
+    DEMAND, FRAUD, FRAUD_LITE, Site, VISION, lifecycle_registry, many_models, sample_registry,
+};
 use super::pages::catalog::{MATCH_COUNT, ROWS, SEARCH, SEARCH_ERRORS, SHOW_MORE};
 use super::pages::expect_rows;
 use crate::support::browser::with_browser;
@@ -132,12 +134,32 @@ fn catalog_lists_models_and_searches_as_you_type() {
         assert_eq!(b.texts(MATCH_COUNT).await, ["2 of 3 models"]);
         b.screenshot("permalink").await;
 
-        // A term that doesn't parse is reported and ignored: the list is not blanked.
+        // The label as the catalog shows it, typed back, is a label term.
         let search = b.wait_for(SEARCH).await;
+        search.clear().await.unwrap();
+        search.send_keys("team=risk").await.unwrap();
+        expect_rows(&b, &[FRAUD]).await;
+        b.eventually_texts(MATCH_COUNT, &["1 of 3 models"]).await;
+
+        // A term that doesn't parse says what is wrong, and nothing is listed that was not
+        // asked for.
+        search.clear().await.unwrap();
+        search.send_keys("owner:bob").await.unwrap();
+        b.eventually_texts(
+            SEARCH_ERRORS,
+            &["owner:bob: unknown term owner: (known: alias:, status:, tag:, label:, author:, by:, name:, kind:, updated:, since:, before:)"],
+        )
+        .await;
+        expect_rows(&b, &[]).await;
+        b.eventually_texts(MATCH_COUNT, &["fix the search to see results"])
+            .await;
         search.clear().await.unwrap();
         search.send_keys("f1>high").await.unwrap();
         b.eventually("search errors", 1, async || b.count(SEARCH_ERRORS).await)
             .await;
+        expect_rows(&b, &[]).await;
+        search.clear().await.unwrap();
+        search.send_keys(" ").await.unwrap();
         expect_rows(&b, &[DEMAND, FRAUD, VISION]).await;
 
         // Sorting by a metric of the latest versions; models without it come last.
@@ -167,5 +189,41 @@ fn catalog_lists_models_and_searches_as_you_type() {
         expect_rows(&b, &[VISION, DEMAND, FRAUD]).await;
         sort.select_by_value("name").await.unwrap();
         expect_rows(&b, &[DEMAND, FRAUD, VISION]).await;
+    });
+}
+
+/// What release managers ask for (the UX review's F1): aliases, statuses and times are
+/// search terms, a word finds an alias, and the syntax is on the page.
+#[test]
+fn search_finds_aliases_statuses_and_recent_updates() {
+    let site = Site::start(lifecycle_registry);
+    with_browser("search-lifecycle", |b| async move {
+        b.goto(&site.served.url).await;
+        expect_rows(&b, &[DEMAND, FRAUD, FRAUD_LITE, VISION]).await;
+        let search = b.wait_for(SEARCH).await;
+        for (query, rows) in [
+            ("alias:production", &[FRAUD][..]),
+            ("alias:staging", &[FRAUD][..]),
+            ("-alias:production", &[DEMAND, FRAUD_LITE, VISION][..]),
+            ("status:experimental", &[FRAUD][..]),
+            ("status:draft", &[DEMAND, FRAUD_LITE, VISION][..]),
+            ("production", &[FRAUD][..]),
+            // Every model of the fixture was written just now.
+            ("updated:<1d", &[DEMAND, FRAUD, FRAUD_LITE, VISION][..]),
+            ("updated:>1d", &[][..]),
+            ("since:2000-01-01 alias:production", &[FRAUD][..]),
+        ] {
+            search.clear().await.unwrap();
+            search.send_keys(query).await.unwrap();
+            expect_rows(&b, rows).await;
+            assert_eq!(b.count(SEARCH_ERRORS).await, 0, "{query}");
+        }
+        // The syntax, on demand.
+        assert_eq!(b.texts(".search-help summary").await, ["Search help"]);
+        b.click(".search-help summary").await;
+        let help = b.texts(".search-help code").await;
+        assert!(help.iter().any(|t| t == "alias:production"), "{help:?}");
+        assert!(help.iter().any(|t| t.contains("updated:<7d")), "{help:?}");
+        b.screenshot("search-help").await;
     });
 }

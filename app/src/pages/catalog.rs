@@ -55,7 +55,13 @@ fn select(
     sort: &Sort,
     limit: usize,
 ) -> (Vec<(ModelName, CatalogEntry)>, usize, Vec<String>) {
-    let query = Query::parse(query);
+    let now = shelf_format::Timestamp::from_millis(js_sys::Date::now() as i64);
+    let query = Query::parse_at(query, now);
+    // A term that is not understood is not ignored: the list would show what was not
+    // asked for. The errors say what to fix.
+    if !query.errors.is_empty() {
+        return (Vec::new(), 0, query.errors);
+    }
     let mut hits: Vec<(&ModelName, &CatalogEntry)> = catalog
         .models
         .iter()
@@ -144,7 +150,7 @@ fn CatalogView(
     let prepared: Vec<Prepared> = catalog
         .models
         .iter()
-        .map(|(name, entry)| Prepared::new(&Subject::new(name, entry.latest.as_ref())))
+        .map(|(name, entry)| Prepared::new(&Subject::of(name, entry)))
         .collect();
     let limit = RwSignal::new(PAGE_ROWS);
     let selection = Memo::new(move |_| {
@@ -163,7 +169,7 @@ fn CatalogView(
                 id="search"
                 type="search"
                 aria-label="Search models"
-                placeholder="Search: fraud   f1>0.8   label:team=risk   author:alice   kind:dataset   … OR …"
+                placeholder="Search: fraud   alias:production   f1>0.8   team=risk   author:alice   updated:<7d   … OR …"
                 prop:value=move || query.get()
                 on:input=move |ev| {
                     let q = event_target_value(&ev);
@@ -187,11 +193,14 @@ fn CatalogView(
                 </select>
             </label>
         </div>
-        <p id="match-count" class="muted">
+        <SearchHelp />
+        <p id="match-count" class="muted" role="status" aria-live="polite">
             {move || {
                 selection
-                    .with(|(rows, total, _)| {
-                        if rows.len() < *total {
+                    .with(|(rows, total, errors)| {
+                        if !errors.is_empty() {
+                            "fix the search to see results".to_string()
+                        } else if rows.len() < *total {
                             format!(
                                 "{total} of {total_models} models match; showing the first {}",
                                 rows.len(),
@@ -202,7 +211,7 @@ fn CatalogView(
                     })
             }}
         </p>
-        <ul class="search-errors">
+        <ul class="search-errors" role="alert">
             {move || {
                 selection
                     .with(|(_, _, errors)| {
@@ -303,5 +312,66 @@ fn CatalogRow(name: ModelName, entry: CatalogEntry) -> impl IntoView {
             <td class="author">{latest.as_ref().map(|v| v.created_by.clone())}</td>
             <td class="updated">{text::time(&entry.updated_at)}</td>
         </tr>
+    }
+}
+
+/// The search syntax, on demand (a disclosure: keyboard and screen readers get it too).
+#[component]
+fn SearchHelp() -> impl IntoView {
+    const TERMS: &[(&str, &str)] = &[
+        (
+            "fraud",
+            "a word in the name, description, author, a label, an alias, the status or a tag",
+        ),
+        ("alias:production", "models with that alias"),
+        (
+            "status:validated",
+            "models whose latest version has that status",
+        ),
+        (
+            "tag:ticket   tag:ticket=RISK-230",
+            "a tag of the latest version",
+        ),
+        (
+            "team=risk   label:team",
+            "a label with that value, or present",
+        ),
+        (
+            "f1>0.8   test.auc>=0.9",
+            "a metric of the latest version (> >= < <= = !=); f1 also finds test.f1, val.f1",
+        ),
+        ("author:alice   by:alice", "who pushed the latest version"),
+        (
+            "updated:<7d   updated:>30d",
+            "updated within, or not within, 12h, 7d, 2w…",
+        ),
+        (
+            "since:2026-11-01   before:2026-11-01",
+            "updated on or after, or before, a day (UTC) or a time",
+        ),
+        (
+            "kind:dataset   name:fraud",
+            "datasets or models only; the name only",
+        ),
+        ("-word", "not: any term negated"),
+        (
+            "a b OR c",
+            "terms are all required; OR separates alternatives",
+        ),
+    ];
+    view! {
+        <details class="search-help">
+            <summary>"Search help"</summary>
+            <table class="table">
+                <tbody>
+                    {TERMS
+                        .iter()
+                        .map(|(term, what)| view! {
+                            <tr><td><code>{*term}</code></td><td>{*what}</td></tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </details>
     }
 }
